@@ -1,0 +1,67 @@
+package dev.kiln.cli;
+
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** PNG plots for {@code --plot}: named x/y series, lines or points, optional log axes. Headless AWT. */
+public final class Charts {
+    static { System.setProperty("java.awt.headless", "true"); }
+
+    private Charts() {}
+
+    /** A builder for one XY chart. */
+    public static final class Xy {
+        private final String title, xLabel, yLabel;
+        private final Map<String, XYSeries> series = new LinkedHashMap<>();
+        private final Map<String, Boolean> lines = new LinkedHashMap<>();
+        private boolean logX, logY;
+
+        public Xy(String title, String xLabel, String yLabel) {
+            this.title = title; this.xLabel = xLabel; this.yLabel = yLabel;
+        }
+
+        /** Adds point (x, y) to series {@code name}; {@code lines} chooses lines (true) or markers only. */
+        public Xy point(String name, boolean lines, double x, double y) {
+            series.computeIfAbsent(name, n -> new XYSeries(n, false, true)).add(x, y);
+            this.lines.put(name, lines);
+            return this;
+        }
+
+        public Xy logX() { logX = true; return this; }
+
+        public Xy logY() { logY = true; return this; }
+
+        public void writePng(Path file, int width, int height) throws IOException {
+            XYSeriesCollection data = new XYSeriesCollection();
+            series.values().forEach(data::addSeries);
+            JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+            XYPlot plot = chart.getXYPlot();
+            XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
+            int i = 0;
+            for (Map.Entry<String, Boolean> e : lines.entrySet()) {
+                r.setSeriesLinesVisible(i, e.getValue());
+                r.setSeriesShapesVisible(i, true);
+                i++;
+            }
+            plot.setRenderer(r);
+            if (logX) plot.setDomainAxis(new LogAxis(xLabel));
+            if (logY) plot.setRangeAxis(new LogAxis(yLabel));
+            plot.setBackgroundPaint(java.awt.Color.WHITE);
+            plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
+            plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
+            ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
+        }
+    }
+}

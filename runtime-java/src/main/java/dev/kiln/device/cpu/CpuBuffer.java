@@ -1,0 +1,34 @@
+package dev.kiln.device.cpu;
+
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/** Host memory from a shared arena, 64-byte aligned for vector loads. */
+final class CpuBuffer implements Buffer {
+    private final CpuDevice device;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment segment;
+    private boolean closed;
+
+    CpuBuffer(CpuDevice device, long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0 bytes, was " + bytes);
+        this.device = device;
+        this.segment = arena.allocate(bytes, 64);
+    }
+
+    @Override public long byteSize() { return segment.byteSize(); }
+    @Override public Device device() { return device; }
+    @Override public MemorySegment handle() { return segment; }
+    @Override public boolean isHostAccessible() { return true; }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        device.accounting().freed(this);
+        arena.close();
+    }
+}
