@@ -17,8 +17,10 @@ module dev.kiln {
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
+    exports dev.kiln.helixsim;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
+    opens dev.kiln.helixsim to com.fasterxml.jackson.databind;
 
     uses dev.kiln.device.Backend;
     uses dev.kiln.device.cpu.CpuKernelLibrary;
