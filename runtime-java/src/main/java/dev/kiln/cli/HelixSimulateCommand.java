@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.helixsim.Calibration;
 import dev.kiln.helixsim.Catalog;
+import dev.kiln.helixsim.CombineVolume;
 import dev.kiln.helixsim.Estimate;
 import dev.kiln.helixsim.Frontier;
 import dev.kiln.helixsim.HardwareSpec;
@@ -9,6 +10,7 @@ import dev.kiln.helixsim.ModelSpec;
 import dev.kiln.helixsim.OutputProjection;
 import dev.kiln.helixsim.Precision;
 import dev.kiln.helixsim.Ratio;
+import dev.kiln.helixsim.Schedule;
 import dev.kiln.helixsim.SimSettings;
 import dev.kiln.helixsim.Simulation;
 import picocli.CommandLine.Command;
@@ -45,6 +47,14 @@ final class HelixSimulateCommand implements Callable<Integer> {
     @Option(names = "--wo", defaultValue = "n",
             description = "Where Helix's W_O is charged: n (TP = N, as Helix runs it) or tpa (the paper's Appendix A formula). Default: ${DEFAULT-VALUE}.")
     String wo;
+
+    @Option(names = "--schedule", defaultValue = "batched",
+            description = "Helix all-to-all schedule HOP-B is compared against: batched (one all-to-all per batch) or per-request (the paper's Fig. 3). Default: ${DEFAULT-VALUE}.")
+    String schedule;
+
+    @Option(names = "--combine", defaultValue = "hidden",
+            description = "All-to-all volume per (token, head): hidden (H/Q, the paper's B·H) or latent (MLA kvLoraRank, as TensorRT-LLM sends). Default: ${DEFAULT-VALUE}.")
+    String combine;
 
     @Option(names = "--context", defaultValue = "1048576", description = "KV length S in tokens. Default: ${DEFAULT-VALUE}.")
     long context;
@@ -83,7 +93,9 @@ final class HelixSimulateCommand implements Callable<Integer> {
         }
         Calibration cal = calibrate == null ? null : Calibration.read(calibrate);
         if (cal != null) hw = hw.withHbmEfficiency(cal.hbmEfficiency());
-        SimSettings settings = new SimSettings(context, Precision.parse(precision), 2, onOff(hopB), outputProjection(wo), true, true);
+        SimSettings settings = SimSettings.paper().withContextTokens(context).withPrecision(Precision.parse(precision))
+                .withHopB(onOff(hopB)).withOutputProjection(outputProjection(wo))
+                .withSchedule(choice("--schedule", schedule, Schedule.class)).withCombineVolume(choice("--combine", combine, CombineVolume.class));
         Simulation sim = Simulation.run(m, hw, settings, maxGpus, maxBatch);
         double[] paper = PAPER.get(model);
 
@@ -93,9 +105,12 @@ final class HelixSimulateCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("Helix simulator: %s on %s%n", m.name(), hw.name());
-        System.out.printf("S = %d, %s weights/KV/arithmetic, HBM %.2f TB/s × efficiency %.3f, NVLink α %.1f µs, %.0f GB/s; HOP-B %s; Helix W_O at %s%n",
+        System.out.printf("S = %d, %s weights/KV/arithmetic, HBM %.2f TB/s × efficiency %.3f, NVLink α %.1f µs, %.0f GB/s%n",
                 context, settings.precision().jsonName(), hw.hbmBytesPerSecond() / 1e12, hw.hbmEfficiency(),
-                hw.nvlink().alphaSeconds() * 1e6, hw.nvlink().bytesPerSecond() / 1e9, settings.hopB() ? "on" : "off",
+                hw.nvlink().alphaSeconds() * 1e6, hw.nvlink().bytesPerSecond() / 1e9);
+        System.out.printf("Helix: HOP-B %s, %s schedule, %s all-to-all volume, W_O at %s%n", settings.hopB() ? "on" : "off",
+                settings.schedule().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                settings.combineVolume().name().toLowerCase(java.util.Locale.ROOT),
                 settings.outputProjection() == OutputProjection.AT_N ? "TP = N" : "TPA (paper formula)");
         if (cal != null) System.out.println("calibrated: " + cal);
         System.out.printf("swept 1-%d GPUs, B = 1..%d: %d Helix and %d baseline configurations fit in %.0f GB%n%n",
@@ -227,6 +242,14 @@ final class HelixSimulateCommand implements Callable<Integer> {
             case "off" -> false;
             default -> throw new IllegalArgumentException("--hop-b = '" + s + "': allowed are on, off");
         };
+    }
+
+    private static <E extends Enum<E>> E choice(String option, String value, Class<E> type) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().replace('_', '-').equalsIgnoreCase(value)) return e;
+        }
+        throw new IllegalArgumentException(option + " = '" + value + "': allowed are "
+                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().replace('_', '-').toLowerCase(java.util.Locale.ROOT)).toList());
     }
 
     private static OutputProjection outputProjection(String s) {

@@ -110,36 +110,43 @@ public final class CostModel {
 
     /**
      * Bytes of partial attention output (plus softmax statistics) one KVP rank produces for the whole batch:
-     * B · (Q/TPA) heads · (width · wire bytes + 8 bytes of stats).
+     * B · (Q/TPA) heads · (width · wire bytes + 8 bytes of stats), the width set by {@link CombineVolume}.
      */
     private double partialOutputBytes(Layout l) {
         AttentionSpec a = model.attention();
+        double width = settings.combineVolume() == CombineVolume.HIDDEN
+                ? model.hiddenSize() / (double) a.queryHeads() : a.partialOutputElementsPerHead();
         return l.batch() * a.queryHeadsPerGpu(l.tpa())
-                * (a.partialOutputElementsPerHead() * settings.commBytesPerElement() + AttentionSpec.STATS_BYTES_PER_HEAD);
+                * (width * settings.commBytesPerElement() + AttentionSpec.STATS_BYTES_PER_HEAD);
     }
 
     /**
-     * The attention all-to-all across the KVP ranks, minus what HOP-B hides. With HOP-B the batch is split
-     * into m micro-batches (m a power of two dividing B); micro-batch i's all-to-all runs while i+1's
-     * attention computes, so the phase takes c + (m−1)·max(c, d) + d for per-micro-batch compute c and
-     * communication d = α + bytes/(m·BW). The best m is used (m = 1 is the lock-step schedule, HOP-B off).
+     * The attention all-to-all across the KVP ranks, minus what HOP-B hides, for attention compute
+     * {@code attentionCore} of the whole batch. Pipelining m micro-batches (compute c = core/m,
+     * communication d = α + transfer/m each; micro-batch i's all-to-all runs during i+1's attention) takes
+     * c + (m−1)·max(c, d) + d. {@link Schedule#BATCHED}: off is m = 1, on is the best power of two m ≤ B.
+     * {@link Schedule#PER_REQUEST} (the paper's Fig. 3): off serialises B·(c + d) with m = B, on pipelines m = B.
      */
     double exposedAllToAll(Layout l, double attentionCore) {
         int g = l.kvp();
         if (g == 1) return 0;
         double alpha = comm.alpha(g);
         double transfer = comm.allToAll(g, partialOutputBytes(l)) - alpha;
+        int b = l.batch();
+        if (settings.schedule() == Schedule.PER_REQUEST) {
+            return settings.hopB() ? pipelined(attentionCore, alpha, transfer, b) - attentionCore : b * alpha + transfer;
+        }
         double best = alpha + transfer;
         if (settings.hopB()) {
-            for (int m = 2; m <= l.batch(); m *= 2) {
-                if (l.batch() % m != 0) break;
-                double c = attentionCore / m;
-                double d = alpha + transfer / m;
-                double phase = c + (m - 1) * Math.max(c, d) + d;
-                best = Math.min(best, phase - attentionCore);
-            }
+            for (int m = 2; m <= b && b % m == 0; m *= 2) best = Math.min(best, pipelined(attentionCore, alpha, transfer, m) - attentionCore);
         }
         return best;
+    }
+
+    /** Time of m pipelined micro-batches: c + (m−1)·max(c, d) + d. */
+    private static double pipelined(double core, double alpha, double transfer, int m) {
+        double c = core / m, d = alpha + transfer / m;
+        return c + (m - 1) * Math.max(c, d) + d;
     }
 
     /**

@@ -26,7 +26,7 @@ class AppendixFormulaTest {
         HardwareSpec hw = Catalog.hardware("h100");
         Precision p = Precision.values()[r.nextInt(Precision.values().length)];
         double s = 1 + r.nextInt(1 << 20);
-        SimSettings settings = new SimSettings(s, p, 2, false, OutputProjection.AT_TPA, false, false);
+        SimSettings settings = SimSettings.memoryOnly(OutputProjection.AT_TPA).withContextTokens(s).withPrecision(p);
         int tpa = 1 << r.nextInt(7), kvp = 1 << r.nextInt(5), b = 1 << r.nextInt(9);
         int n = tpa * kvp;
         Layout l = new Layout(Strategy.HELIX, 1, 1, kvp, tpa, n, 1, b);
