@@ -6,6 +6,7 @@ import dev.kiln.helixsim.CombineVolume;
 import dev.kiln.helixsim.Estimate;
 import dev.kiln.helixsim.Frontier;
 import dev.kiln.helixsim.HardwareSpec;
+import dev.kiln.helixsim.Headline;
 import dev.kiln.helixsim.ModelSpec;
 import dev.kiln.helixsim.OutputProjection;
 import dev.kiln.helixsim.Precision;
@@ -122,6 +123,15 @@ final class HelixSimulateCommand implements Callable<Integer> {
         row(t, "batch at equal TTL (users)", sim.headline().batch(), paper == null ? null : paper[2]);
         row(t, "TTL at equal batch", sim.headline().ttlAtFixedBatch(), null);
         System.out.print(t);
+        System.out.println();
+        Table f = new Table("Helix ÷ one family", "fastest TTL ms", "interactivity", "throughput @equal TTL", "batch @equal TTL");
+        for (var e : sim.byFamily().entrySet()) {
+            Headline fh = e.getValue();
+            f.row(e.getKey().label(), String.format("%.3f", fh.interactivity().baseline().ttlSeconds() * 1e3),
+                    String.format("%.2f×", fh.interactivity().value()), String.format("%.2f×", fh.throughput().value()),
+                    String.format("%.2f×", fh.batch().value()));
+        }
+        System.out.print(f);
         var hop = sim.hopB();
         System.out.printf("%nHOP-B off costs up to %.1f %% of tokens/s/user%s (at %s: TTL %.3f -> %.3f ms)%n",
                 100 * hop.maxLoss(), paper == null ? "" : String.format(" (paper: %.0f %%)", 100 * paper[3]),
@@ -190,6 +200,11 @@ final class HelixSimulateCommand implements Callable<Integer> {
         out.put("hopBOff", hop);
         if (paper != null) out.put("paper", Map.of("maxInteractivity", paper[0], "throughputAtEqualTtl", paper[1],
                 "batchAtEqualTtl", paper[2], "hopBOffLoss", paper[3]));
+        Map<String, Object> families = new LinkedHashMap<>();
+        sim.byFamily().forEach((s, fh) -> families.put(s.label(), Map.of(
+                "maxInteractivity", ratio(fh.interactivity()), "throughputAtEqualTtl", ratio(fh.throughput()),
+                "batchAtEqualTtl", ratio(fh.batch()))));
+        out.put("byBaselineFamily", families);
         out.put("helixFrontier", points(sim.helixFrontier()));
         out.put("baselineFrontier", points(sim.baselineFrontier()));
         out.put("helixHopBOffFrontier", points(sim.helixLockStepFrontier()));

@@ -38,25 +38,28 @@ public record Calibration(double hbmEfficiency, double copyFraction, double cont
         List<double[]> rows = new ArrayList<>();   // {context, attention fraction, copy fraction}
         for (int i = 0; i < results.size(); i++) {
             JsonNode r = results.get(i);
-            double attention = number(file, i, r, "attentionBytesPerSecond");
-            double ceiling = number(file, i, r, "readCeilingBytesPerSecond");
-            double copy = r.has("copyBytesPerSecond") ? number(file, i, r, "copyBytesPerSecond") : Double.NaN;
+            double attention = positive(r, "attentionBytesPerSecond");
+            double ceiling = positive(r, "readCeilingBytesPerSecond");
+            // A device the bench could not read directly reports no ceiling (null/NaN): such entries cannot calibrate.
+            if (Double.isNaN(attention) || Double.isNaN(ceiling)) continue;
+            double copy = positive(r, "copyBytesPerSecond");
             double context = Double.NaN;
             for (String f : CONTEXT_FIELDS) if (r.has(f) && r.get(f).isNumber()) { context = r.get(f).asDouble(); break; }
             rows.add(new double[]{context, Math.min(1, attention / ceiling), copy / ceiling});
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("calibration file " + file + ": no entry of 'results' has both attentionBytesPerSecond"
+                    + " and readCeilingBytesPerSecond as numbers > 0");
         }
         double longest = rows.stream().mapToDouble(r -> r[0]).filter(c -> !Double.isNaN(c)).max().orElse(Double.NaN);
         List<double[]> used = Double.isNaN(longest) ? rows : rows.stream().filter(r -> r[0] == longest).toList();
         return new Calibration(median(used, 1), median(used, 2), longest, used.size());
     }
 
-    private static double number(Path file, int i, JsonNode r, String field) {
+    /** The field as a number &gt; 0, or NaN when it is absent, null, NaN or not positive. */
+    private static double positive(JsonNode r, String field) {
         JsonNode v = r.get(field);
-        if (v == null || !v.isNumber() || !(v.asDouble() > 0)) {
-            throw new IllegalArgumentException("calibration file " + file + ": results[" + i + "]." + field
-                    + " = " + v + ": must be a number > 0");
-        }
-        return v.asDouble();
+        return v != null && v.isNumber() && v.asDouble() > 0 ? v.asDouble() : Double.NaN;
     }
 
     private static double median(List<double[]> rows, int column) {

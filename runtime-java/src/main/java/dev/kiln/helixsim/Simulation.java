@@ -1,6 +1,8 @@
 package dev.kiln.helixsim;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One full simulator run: sweep Helix and the baselines, build both Pareto frontiers, compare them, and
@@ -28,5 +30,16 @@ public record Simulation(ModelSpec model, HardwareSpec hardware, SimSettings set
         return new Simulation(model, hw, settings, helix, baselines,
                 Frontier.throughput(helix), Frontier.throughput(baselines), Frontier.throughput(helixOff),
                 Headline.compare(helix, baselines), HopBAblation.of(model, hw, on, helixOn));
+    }
+
+    /** Helix against each baseline family on its own (which family sets which headline ratio). */
+    public Map<Strategy, Headline> byFamily() {
+        Map<Strategy, Headline> out = new EnumMap<>(Strategy.class);
+        for (Strategy s : Strategy.values()) {
+            if (!s.isBaseline()) continue;
+            List<Estimate> family = baselines.stream().filter(e -> e.layout().strategy() == s).toList();
+            if (!family.isEmpty()) out.put(s, Headline.compare(helix, family));
+        }
+        return out;
     }
 }

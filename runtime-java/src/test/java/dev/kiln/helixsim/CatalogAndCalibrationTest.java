@@ -61,5 +61,9 @@ class CatalogAndCalibrationTest {
         Files.writeString(f, "{\"device\": \"H100\"}");
         var e = assertThrows(IllegalArgumentException.class, () -> Calibration.read(f));
         assertTrue(e.getMessage().contains("'results'"), e.getMessage());
+        Path noCeiling = dir.resolve("no-ceiling.json");
+        Files.writeString(noCeiling, "{\"results\": [{\"context\": 4096, \"attentionBytesPerSecond\": 1e12, \"readCeilingBytesPerSecond\": null}]}");
+        e = assertThrows(IllegalArgumentException.class, () -> Calibration.read(noCeiling));
+        assertTrue(e.getMessage().contains("no entry"), e.getMessage());
     }
 }
