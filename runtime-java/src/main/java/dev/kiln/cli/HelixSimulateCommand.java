@@ -98,7 +98,9 @@ final class HelixSimulateCommand implements Callable<Integer> {
                 .withHopB(onOff(hopB)).withOutputProjection(outputProjection(wo))
                 .withSchedule(choice("--schedule", schedule, Schedule.class)).withCombineVolume(choice("--combine", combine, CombineVolume.class));
         Simulation sim = Simulation.run(m, hw, settings, maxGpus, maxBatch);
-        double[] paper = PAPER.get(model);
+        // The paper's numbers are for its setup only: GB200, FP4, S = 2^20, 1-64 GPUs.
+        boolean paperSetup = hardware.equals("gb200") && context == 1 << 20 && settings.precision() == Precision.FP4 && maxGpus == 64;
+        double[] paper = paperSetup ? PAPER.get(model) : null;
 
         if (plot != null) plot(sim, plot);
         if (json) {
