@@ -29,10 +29,13 @@ import java.util.concurrent.Callable;
         description = {"Simulate decode with Helix Parallelism and the best of TP, PP, DP-attention+EP and Medha-style KVP",
                 "over 1-64 GPUs and B = 2^k; print the headline ratios, the HOP-B ablation and the frontiers."})
 final class HelixSimulateCommand implements Callable<Integer> {
-    /** The paper's headline numbers (arXiv 2507.07120): interactivity, throughput, batch, HOP-B-off loss. */
+    /**
+     * The paper's headline numbers (arXiv 2507.07120): max interactivity, throughput and batch at equal TTL,
+     * TTL at fixed batch (the abstract's "1.5× at fixed batch sizes"; none given for Llama), HOP-B-off loss.
+     */
     private static final Map<String, double[]> PAPER = Map.of(
-            "deepseek-r1", new double[]{1.5, 32, 32, 0.01},
-            "llama-405b", new double[]{1.13, 4, 4, 0.12});
+            "deepseek-r1", new double[]{1.5, 32, 32, 1.5, 0.01},
+            "llama-405b", new double[]{1.13, 4, 4, Double.NaN, 0.12});
 
     @Option(names = "--model", defaultValue = "deepseek-r1",
             description = "deepseek-r1, llama-405b, llama-70b, or a JSON file (may name a \"base\" and override fields). Default: ${DEFAULT-VALUE}.")
@@ -123,7 +126,7 @@ final class HelixSimulateCommand implements Callable<Integer> {
         row(t, "max interactivity (1/TTL)", sim.headline().interactivity(), paper == null ? null : paper[0]);
         row(t, "throughput at equal TTL (tok/s/GPU)", sim.headline().throughput(), paper == null ? null : paper[1]);
         row(t, "batch at equal TTL (users)", sim.headline().batch(), paper == null ? null : paper[2]);
-        row(t, "TTL at equal batch", sim.headline().ttlAtFixedBatch(), null);
+        row(t, "TTL at equal batch", sim.headline().ttlAtFixedBatch(), paper == null || Double.isNaN(paper[3]) ? null : paper[3]);
         System.out.print(t);
         System.out.println();
         Table f = new Table("Helix ÷ one family", "fastest TTL ms", "interactivity", "throughput @equal TTL", "batch @equal TTL");
@@ -136,7 +139,7 @@ final class HelixSimulateCommand implements Callable<Integer> {
         System.out.print(f);
         var hop = sim.hopB();
         System.out.printf("%nHOP-B off costs up to %.1f %% of tokens/s/user%s (at %s: TTL %.3f -> %.3f ms)%n",
-                100 * hop.maxLoss(), paper == null ? "" : String.format(" (paper: %.0f %%)", 100 * paper[3]),
+                100 * hop.maxLoss(), paper == null ? "" : String.format(" (paper: %.0f %%)", 100 * paper[4]),
                 hop.on() == null ? "-" : hop.on().layout().describe(),
                 hop.on() == null ? Double.NaN : hop.on().ttlSeconds() * 1e3, hop.off() == null ? Double.NaN : hop.off().ttlSeconds() * 1e3);
         if (printFrontier) {
@@ -172,7 +175,7 @@ final class HelixSimulateCommand implements Callable<Integer> {
 
     private static void plot(Simulation sim, Path file) throws java.io.IOException {
         Charts.Xy chart = new Charts.Xy(sim.model().name() + " on " + sim.hardware().name() + ", S = " + (long) sim.settings().contextTokens(),
-                "tokens/s/user (interactivity)", "tokens/s/GPU (throughput)").logX().logY();
+                "tokens/s/user (interactivity)", "tokens/s/GPU (throughput)");
         for (Estimate e : sim.baselineFrontier().points()) chart.point("best baseline (TP, PP, DP-attn+EP, Medha KVP)", true, e.interactivity(), e.throughputPerGpu());
         for (Estimate e : sim.helixFrontier().points()) chart.point("Helix" + (sim.settings().hopB() ? " (HOP-B on)" : " (HOP-B off)"), true, e.interactivity(), e.throughputPerGpu());
         if (sim.settings().hopB()) {
@@ -201,7 +204,7 @@ final class HelixSimulateCommand implements Callable<Integer> {
         hop.put("off", point(sim.hopB().off()));
         out.put("hopBOff", hop);
         if (paper != null) out.put("paper", Map.of("maxInteractivity", paper[0], "throughputAtEqualTtl", paper[1],
-                "batchAtEqualTtl", paper[2], "hopBOffLoss", paper[3]));
+                "batchAtEqualTtl", paper[2], "hopBOffLoss", paper[4]));
         Map<String, Object> families = new LinkedHashMap<>();
         sim.byFamily().forEach((s, fh) -> families.put(s.label(), Map.of(
                 "maxInteractivity", ratio(fh.interactivity()), "throughputAtEqualTtl", ratio(fh.throughput()),

@@ -1,5 +1,7 @@
 package dev.kiln.helixsim;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -41,7 +43,7 @@ public record Headline(Ratio interactivity, Ratio throughput, Ratio batch, Ratio
     }
 
     /** For every number of users both reach, baseline's best TTL ÷ Helix's best TTL; the largest. */
-    static Ratio ttlAtFixedBatch(java.util.List<Estimate> helix, java.util.List<Estimate> baseline) {
+    static Ratio ttlAtFixedBatch(List<Estimate> helix, List<Estimate> baseline) {
         Map<Integer, Estimate> h = fastestPerUsers(helix), b = fastestPerUsers(baseline);
         Ratio best = Ratio.NONE;
         for (var e : h.entrySet()) {
@@ -53,14 +55,14 @@ public record Headline(Ratio interactivity, Ratio throughput, Ratio batch, Ratio
         return best;
     }
 
-    private static Map<Integer, Estimate> fastestPerUsers(java.util.List<Estimate> estimates) {
+    private static Map<Integer, Estimate> fastestPerUsers(List<Estimate> estimates) {
         Map<Integer, Estimate> m = new TreeMap<>();
         for (Estimate e : estimates) m.merge(e.layout().users(), e, (x, y) -> x.ttlSeconds() <= y.ttlSeconds() ? x : y);
         return m;
     }
 
-    private static java.util.List<Estimate> toList(Iterable<Estimate> it) {
-        var list = new java.util.ArrayList<Estimate>();
+    private static List<Estimate> toList(Iterable<Estimate> it) {
+        var list = new ArrayList<Estimate>();
         it.forEach(list::add);
         return list;
     }

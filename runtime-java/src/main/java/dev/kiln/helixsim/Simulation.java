@@ -22,8 +22,9 @@ public record Simulation(ModelSpec model, HardwareSpec hardware, SimSettings set
                          Headline headline, HopBAblation hopB) {
 
     public static Simulation run(ModelSpec model, HardwareSpec hw, SimSettings settings, int maxGpus, int maxBatch) {
-        List<Estimate> helix = new Sweep(new CostModel(model, hw, settings), maxGpus, maxBatch).helix();
-        List<Estimate> baselines = new Sweep(new CostModel(model, hw, settings), maxGpus, maxBatch).baselines();
+        Sweep sweep = new Sweep(new CostModel(model, hw, settings), maxGpus, maxBatch);
+        List<Estimate> helix = sweep.helix();
+        List<Estimate> baselines = sweep.baselines();
         SimSettings on = settings.withHopB(true);
         List<Estimate> helixOn = settings.hopB() ? helix : new Sweep(new CostModel(model, hw, on), maxGpus, maxBatch).helix();
         List<Estimate> helixOff = new Sweep(new CostModel(model, hw, settings.withHopB(false)), maxGpus, maxBatch).helix();
