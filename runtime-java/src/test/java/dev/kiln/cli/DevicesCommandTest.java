@@ -37,9 +37,12 @@ class DevicesCommandTest {
     }
 
     @Test
-    void devices_table_shows_opencl_properties() throws Exception {
+    void devices_table_shows_opencl_properties_or_why_opencl_is_off() throws Exception {
         String out = capture("devices");
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("opencl") && l.contains("OpenCL") && l.contains("wg ")), out);
+        boolean available = dev.kiln.device.Devices.find("opencl").orElseThrow().availability().available();
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("opencl") && (available
+                ? l.contains("OpenCL") && l.contains("driver ") && l.contains("wg ") && l.contains("local ")
+                : l.contains("unavailable: "))), out);
     }
 
     private static String capture(String... args) {
