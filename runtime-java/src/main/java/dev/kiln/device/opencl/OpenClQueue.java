@@ -48,7 +48,7 @@ final class OpenClQueue implements Queue {
         }
     }
 
-    /** The raw {@code cl_command_queue}, for code that drives the binding directly (benchmarks). */
+    /** The raw {@code cl_command_queue}, for tests that drive the binding directly (map/unmap). */
     MemorySegment handle() { return queue; }
 
     @Override
