@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
+    /** For picocli. */
+    public KilnCli() {}
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -120,9 +120,9 @@ class OpenClKernelsTest {
             q.read(by, 0, MemorySegment.ofArray(out));
             q.finish();
             for (int i = 0; i < n; i++) {
-                double want = y[i];
-                for (int r = 0; r < 3; r++) want = (float) Math.fma(2.0f, x[i], (float) want);
-                assertEquals(want, out[i], 0.0, "seed " + seed + " i " + i);
+                float want = y[i];
+                for (int r = 0; r < 3; r++) want = Math.fma(2.0f, x[i], want);   // fp32 fma, as the kernel's fma
+                assertEquals(want, out[i], 0.0f, "seed " + seed + " i " + i);
             }
         }
     }
