@@ -17,6 +17,9 @@ module dev.kiln {
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
+    exports dev.kiln.attention;
+    //HELIX exports dev.kiln.attention.helix;
+    //MODEL exports dev.kiln.attention.model;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
 
@@ -26,5 +29,6 @@ module dev.kiln {
     provides dev.kiln.device.Backend with
             dev.kiln.device.cpu.CpuBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
-            dev.kiln.basics.BasicCpuKernels;
+            dev.kiln.basics.BasicCpuKernels,
+            dev.kiln.attention.cpu.AttentionCpuKernels;
 }

@@ -1,0 +1,50 @@
+package dev.kiln.attention;
+
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+import dev.kiln.device.Event;
+import dev.kiln.device.Kernel;
+import dev.kiln.device.Range;
+
+/**
+ * Launches of the {@code attention} program (cpu: {@link dev.kiln.attention.cpu.AttentionCpuKernels};
+ * OpenCL: {@code kernels/opencl/attention.cl}; CUDA: {@code kernels/cuda/attention.cu}), with their
+ * argument lists written down once.
+ */
+public final class AttentionKernels {
+    public static final String PROGRAM = "attention";
+    public static final String DECODE = "split_kv_decode";
+    public static final String MERGE = "merge_states";
+    /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
+    public static final int GROUP = 128;
+
+    private AttentionKernels() {}
+
+    /**
+     * Partial states of every split: {@code partialO [batch][qHeads][splits][vDim]},
+     * {@code partialLse [batch][qHeads][splits]}.
+     */
+    public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
+        DecodeShape s = cache.shape();
+        Kernel k = device.kernel(PROGRAM, DECODE);
+        long tasks = (long) cache.batch() * s.kvHeads() * splits;
+        return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
+                q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,
+                cache.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), cache.blockSize(), cache.maxBlocksPerSeq(),
+                splits, cache.dtype().code(), cache.vRowStride(), scale);
+    }
+
+    /**
+     * Merges {@code n} states per row into {@code outO [rows][dim]}, {@code outLse [rows]}. State i of row r
+     * is at {@code o[oOffset + i·oShardStride + r·oRowStride ...]} and {@code lse[lseOffset + i·lseShardStride + r·lseRowStride]}
+     * (all in floats).
+     */
+    public static Event merge(Device device, Buffer o, Buffer lse, Buffer outO, Buffer outLse, int n, int rows, int dim,
+                              int oOffset, int oShardStride, int oRowStride, int lseOffset, int lseShardStride, int lseRowStride) {
+        if (n < 1) throw new IllegalArgumentException("n must be >= 1, was " + n);
+        if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        Kernel k = device.kernel(PROGRAM, MERGE);
+        return device.queue().launch(k, Range.of1D(rows, 64), o, lse, outO, outLse, n, rows, dim,
+                oOffset, oShardStride, oRowStride, lseOffset, lseShardStride, lseRowStride);
+    }
+}
