@@ -18,7 +18,7 @@ module dev.kiln {
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
     exports dev.kiln.attention;
-    //HELIX exports dev.kiln.attention.helix;
+    exports dev.kiln.attention.helix;
     //MODEL exports dev.kiln.attention.model;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
