@@ -19,7 +19,7 @@ module dev.kiln {
     exports dev.kiln.cli;
     exports dev.kiln.attention;
     exports dev.kiln.attention.helix;
-    //MODEL exports dev.kiln.attention.model;
+    exports dev.kiln.attention.model;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
 
