@@ -77,7 +77,7 @@ public final class HelixAttentionEmulator {
             }
             try (Buffer qb = device.upload(qs);
                  SplitKvDecodeAttention.Result partial = SplitKvDecodeAttention.attend(qb, cache, scale, splits)) {
-                ex.pack(partial.output().hostSegment(), partial.lse().hostSegment());
+                ex.pack(partial.output(), partial.lse());
             }
             ex.exchange(kvpGroup);
             MemorySegment merged = ex.merge();

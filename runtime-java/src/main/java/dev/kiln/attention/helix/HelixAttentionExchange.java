@@ -5,6 +5,8 @@ import dev.kiln.collective.Communicator;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 
+import java.lang.foreign.Arena;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +22,10 @@ public final class HelixAttentionExchange implements AutoCloseable {
     private final Device device;
     private final HelixMapping mapping;
     private final int rank, batch, vDim, slots, record;
-    private final Buffer send, recv, mergedO, mergedLse;
+    private final Arena arena = Arena.ofShared();
+    /** Host memory the communicator moves (peers read it from their threads, hence a shared arena). */
+    private final MemorySegment send, recv, mergedHost, mergedLseHost;
+    private final Buffer recvDevice, mergedO, mergedLse;
 
     public HelixAttentionExchange(Device device, HelixMapping mapping, int rank, int batch, int vDim) {
         this.device = device;
@@ -31,11 +36,13 @@ public final class HelixAttentionExchange implements AutoCloseable {
         this.slots = mapping.headsPerChunk();
         this.record = vDim + 1;
         long chunkFloats = (long) batch * slots * record;
-        this.send = device.allocate(chunkFloats * mapping.kvp() * Float.BYTES);
-        this.recv = device.allocate(chunkFloats * mapping.kvp() * Float.BYTES);
-        this.mergedO = device.allocate((long) batch * slots * vDim * Float.BYTES);
-        this.mergedLse = device.allocate((long) batch * slots * Float.BYTES);
-        if (!send.isHostAccessible()) throw new IllegalArgumentException("the in-process Helix exchange needs host-accessible buffers (cpu backend)");
+        this.send = arena.allocate(chunkFloats * mapping.kvp() * Float.BYTES, 64);
+        this.recv = arena.allocate(chunkFloats * mapping.kvp() * Float.BYTES, 64);
+        this.mergedHost = arena.allocate((long) batch * slots * vDim * Float.BYTES, 64);
+        this.mergedLseHost = arena.allocate((long) batch * slots * Float.BYTES, 64);
+        this.recvDevice = device.allocate(recv.byteSize());
+        this.mergedO = device.allocate(mergedHost.byteSize());
+        this.mergedLse = device.allocate(mergedLseHost.byteSize());
     }
 
     /** Bytes this rank sends to each peer per exchange. */
@@ -45,8 +52,21 @@ public final class HelixAttentionExchange implements AutoCloseable {
      * Packs partial states {@code o [batch][qHeadsPerRank][vDim]}, {@code lse [batch][qHeadsPerRank]} (host
      * segments) into the send buffer; padded head slots are empty states (0, −∞).
      */
+    public void pack(Buffer o, Buffer lse) {
+        if (o.isHostAccessible()) {
+            pack(o.hostSegment(), lse.hostSegment());
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ho = a.allocate(o.byteSize()), hl = a.allocate(lse.byteSize());
+            device.queue().read(o, 0, ho);
+            device.queue().read(lse, 0, hl);
+            pack(ho, hl);
+        }
+    }
+
     public void pack(MemorySegment o, MemorySegment lse) {
-        MemorySegment s = send.hostSegment();
+        MemorySegment s = send;
         int localHeads = mapping.qHeadsPerRank();
         for (int j = 0; j < mapping.kvp(); j++) {
             for (int b = 0; b < batch; b++) {
@@ -66,12 +86,12 @@ public final class HelixAttentionExchange implements AutoCloseable {
     }
 
     public void exchange(Communicator kvpGroup) {
-        kvpGroup.allToAll(send.hostSegment(), recv.hostSegment());
+        kvpGroup.allToAll(send, recv);
     }
 
     /** HOP-B: the exchange runs on the communicator's async thread while the caller computes. */
     public CompletableFuture<Void> exchangeAsync(Communicator kvpGroup) {
-        return kvpGroup.allToAllAsync(send.hostSegment(), recv.hostSegment());
+        return kvpGroup.allToAllAsync(send, recv);
     }
 
     /**
@@ -81,13 +101,15 @@ public final class HelixAttentionExchange implements AutoCloseable {
     public MemorySegment merge() {
         int rows = batch * slots;
         int shardStride = rows * record;
-        AttentionKernels.merge(device, recv, recv, mergedO, mergedLse, mapping.kvp(), rows, vDim,
+        device.queue().write(recvDevice, 0, recv);
+        AttentionKernels.merge(device, recvDevice, recvDevice, mergedO, mergedLse, mapping.kvp(), rows, vDim,
                 0, shardStride, record, vDim, shardStride, record);
-        device.queue().finish();
-        return mergedO.hostSegment();
+        device.queue().read(mergedO, 0, mergedHost);
+        device.queue().read(mergedLse, 0, mergedLseHost);
+        return mergedHost;
     }
 
-    public MemorySegment mergedLse() { return mergedLse.hostSegment(); }
+    public MemorySegment mergedLse() { return mergedLseHost; }
 
     /** Head slots per sequence in {@link #merge}'s result; the first {@link HelixMapping#mergedHeadCount} are real. */
     public int slots() { return slots; }
@@ -96,9 +118,9 @@ public final class HelixAttentionExchange implements AutoCloseable {
 
     @Override
     public void close() {
-        send.close();
-        recv.close();
+        recvDevice.close();
         mergedO.close();
         mergedLse.close();
+        arena.close();
     }
 }

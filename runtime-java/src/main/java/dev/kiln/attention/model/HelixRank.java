@@ -115,7 +115,7 @@ final class HelixRank implements AutoCloseable {
                 try (Arena a = Arena.ofConfined();
                      Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, q));
                      SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(qb, cache, s.attention().defaultScale(), splits)) {
-                    exchanges[mb].pack(r.output().hostSegment(), r.lse().hostSegment());
+                    exchanges[mb].pack(r.output(), r.lse());
                 }
                 long t2 = System.nanoTime();
                 times.add(Phase.ATTENTION, t2 - t1);
