@@ -17,6 +17,17 @@ public final class AttentionKernels {
     public static final String MERGE = "merge_states";
     /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
     public static final int GROUP = 128;
+    /** fp32 accumulators per work-item and most heads per work-group in {@code attention.cl}. */
+    static final int ACCUMULATORS = 16, MAX_HEADS_PER_GROUP = 64;
+
+    /**
+     * Work-groups per (sequence, KV head, split) on OpenCL/CUDA: the KV head's query heads in blocks that
+     * fit the accumulators (GQA: one block, so K/V is read once; MLA's 128 heads of 512: 32 blocks).
+     */
+    static int headBlocks(DecodeShape s) {
+        int perBlock = Math.min(MAX_HEADS_PER_GROUP, Math.max(1, GROUP * ACCUMULATORS / s.vDim()));
+        return Math.ceilDiv(s.groupSize(), perBlock);
+    }
 
     private AttentionKernels() {}
 
@@ -26,8 +37,11 @@ public final class AttentionKernels {
      */
     public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
         DecodeShape s = cache.shape();
+        if (s.vDim() > GROUP * ACCUMULATORS) {
+            throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the device kernels, was " + s.vDim());
+        }
         Kernel k = device.kernel(PROGRAM, DECODE);
-        long tasks = (long) cache.batch() * s.kvHeads() * splits;
+        long tasks = (long) cache.batch() * s.kvHeads() * splits * headBlocks(s);
         return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
                 q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,
                 cache.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), cache.blockSize(), cache.maxBlocksPerSeq(),
