@@ -49,7 +49,7 @@ public final class HelixDecoder implements AutoCloseable {
     private final MemorySegment embedding;
     private final float[] finalNorm;
     private long position;
-    private int steps;
+    private int stepsHopB, stepsLockStep;
 
     public HelixDecoder(Device device, Config c) {
         this.config = c;
@@ -85,8 +85,11 @@ public final class HelixDecoder implements AutoCloseable {
         return sum;
     }
 
-    /** Feeds one token per sequence at the next position; returns logits {@code [batch][vocab]}. */
-    public float[] step(int[] tokens) {
+    /** Feeds one token per sequence at the next position, HOP-B as configured; returns logits {@code [batch][vocab]}. */
+    public float[] step(int[] tokens) { return step(tokens, config.hopB()); }
+
+    /** {@link #step(int[])} with HOP-B chosen for this step (the same work, overlapped or not). */
+    public float[] step(int[] tokens, boolean hopB) {
         ModelShape s = config.model();
         int batch = config.batch(), h = s.hidden();
         if (tokens.length != batch) throw new IllegalArgumentException("need " + batch + " tokens, got " + tokens.length);
@@ -99,25 +102,31 @@ public final class HelixDecoder implements AutoCloseable {
         long pos = position;
         RankThreads.run(ranks.length, r -> {
             float[] x = x0.clone();
-            ranks[r].step(x, pos);
+            ranks[r].step(x, pos, hopB);
             if (r == 0) {
                 long t0 = System.nanoTime();
                 float[] xn = Ops.rmsNorm(x, batch, h, finalNorm);
                 Ops.matmul(xn, batch, h, embedding, s.vocab(), logits);
-                ranks[0].times.add(Phase.LM_HEAD, System.nanoTime() - t0);
+                (hopB ? ranks[0].timesHopB : ranks[0].timesLockStep).add(Phase.LM_HEAD, System.nanoTime() - t0);
             }
         });
         position++;
-        steps++;
+        if (hopB) stepsHopB++;
+        else stepsLockStep++;
         return logits;
     }
 
-    /** Rank 0's milliseconds per step in each phase since the last {@link #resetTimes}. */
-    public Map<Phase, Double> phaseMillis() { return ranks[0].times.perStepMillis(steps); }
+    /** Rank 0's milliseconds per step in each phase, over the HOP-B or the lock-step steps since {@link #resetTimes}. */
+    public Map<Phase, Double> phaseMillis(boolean hopB) {
+        return hopB ? ranks[0].timesHopB.perStepMillis(stepsHopB) : ranks[0].timesLockStep.perStepMillis(stepsLockStep);
+    }
 
     public void resetTimes() {
-        steps = 0;
-        for (HelixRank r : ranks) r.times.reset();
+        stepsHopB = stepsLockStep = 0;
+        for (HelixRank r : ranks) {
+            r.timesHopB.reset();
+            r.timesLockStep.reset();
+        }
     }
 
     public static int argmax(float[] logits, int row, int vocab) {

@@ -32,9 +32,9 @@ final class HelixRank implements AutoCloseable {
     private final PagedKvCache[][] caches;
     private final HelixAttentionExchange[] exchanges;
     private final int batch, microBatches, mbSize, splits;
-    private final boolean hopB;
     private final MemorySegment reduceBuffer;
-    final PhaseTimes times = new PhaseTimes();
+    /** Phase times of lock-step steps and of HOP-B steps, kept apart so the two can be compared. */
+    final PhaseTimes timesLockStep = new PhaseTimes(), timesHopB = new PhaseTimes();
 
     HelixRank(int rank, HelixDecoder.Config c, Device device, Communicator world, Communicator kvpGroup) {
         this.rank = rank;
@@ -46,7 +46,6 @@ final class HelixRank implements AutoCloseable {
         this.batch = c.batch();
         this.microBatches = c.microBatches();
         this.mbSize = batch / microBatches;
-        this.hopB = c.hopB();
         this.splits = c.splits();
         this.reduceBuffer = arena.allocate((long) batch * s.hidden() * Float.BYTES, 64);
         this.layers = new LayerWeights[s.layers()];
@@ -79,73 +78,78 @@ final class HelixRank implements AutoCloseable {
 
     /**
      * One decode step at global position {@code pos}: {@code x} is {@code [batch][hidden]} (this rank's
-     * copy), updated in place through every layer.
+     * copy), updated in place through every layer. The QKV projection runs once for the whole batch
+     * (weights read once); attention and the exchange run per micro-batch. With {@code hopB} each
+     * micro-batch's all-to-all starts as soon as its attention is done and runs while the next one
+     * computes; without it the exchanges follow all the attention in lock-step. The work is the same
+     * either way, so the two can be compared step by step.
      */
-    void step(float[] x, long pos) {
+    void step(float[] x, long pos, boolean hopB) {
+        PhaseTimes times = hopB ? timesHopB : timesLockStep;
         int h = s.hidden(), lq = m.qHeadsPerRank(), lk = m.kvHeadsPerRank(), dk = s.kDim(), dv = s.vDim();
         boolean owner = m.kvOwner(pos) == m.kvpRank(rank);
         int merged = m.mergedHeadCount(rank);
         float[] attnOut = new float[batch * merged * dv];
-        float[] q = new float[mbSize * lq * dk], k = new float[mbSize * lk * dk], v = new float[mbSize * lk * dv];
+        float[] q = new float[batch * lq * dk], k = new float[batch * lk * dk], v = new float[batch * lk * dv];
         for (int l = 0; l < s.layers(); l++) {
             LayerWeights w = layers[l];
+            long t0 = System.nanoTime();
             float[] xn = Ops.rmsNorm(x, batch, h, w.attnNorm());
+            Ops.matmul(xn, batch, h, w.wq(), lq * dk, q);
+            Ops.matmul(xn, batch, h, w.wk(), lk * dk, k);
+            if (!s.latentV()) Ops.matmul(xn, batch, h, w.wv(), lk * dv, v);
+            Ops.rope(q, batch, lq, dk, s.ropeOffset(), s.ropeDims(), pos, s.ropeTheta());
+            Ops.rope(k, batch, lk, dk, s.ropeOffset(), s.ropeDims(), pos, s.ropeTheta());
+            if (owner) {
+                try (Arena a = Arena.ofConfined()) {
+                    for (int b = 0; b < batch; b++) {
+                        MemorySegment kr = a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(k, b * lk * dk, (b + 1) * lk * dk));
+                        MemorySegment vr = s.latentV() ? kr : a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(v, b * lk * dv, (b + 1) * lk * dv));
+                        caches[l][b / mbSize].append(b % mbSize, kr, vr, 1);
+                    }
+                }
+            }
+            times.add(Phase.QKV, System.nanoTime() - t0);
             @SuppressWarnings("unchecked")
             CompletableFuture<Void>[] pending = new CompletableFuture[microBatches];
             for (int mb = 0; mb < microBatches; mb++) {
-                long t0 = System.nanoTime();
-                float[] xb = java.util.Arrays.copyOfRange(xn, mb * mbSize * h, (mb + 1) * mbSize * h);
-                Ops.matmul(xb, mbSize, h, w.wq(), lq * dk, q);
-                Ops.matmul(xb, mbSize, h, w.wk(), lk * dk, k);
-                if (!s.latentV()) Ops.matmul(xb, mbSize, h, w.wv(), lk * dv, v);
-                Ops.rope(q, mbSize, lq, dk, s.ropeOffset(), s.ropeDims(), pos, s.ropeTheta());
-                Ops.rope(k, mbSize, lk, dk, s.ropeOffset(), s.ropeDims(), pos, s.ropeTheta());
-                PagedKvCache cache = caches[l][mb];
-                if (owner) {
-                    try (Arena a = Arena.ofConfined()) {
-                        for (int b = 0; b < mbSize; b++) {
-                            MemorySegment kr = a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(k, b * lk * dk, (b + 1) * lk * dk));
-                            MemorySegment vr = s.latentV() ? kr : a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(v, b * lk * dv, (b + 1) * lk * dv));
-                            cache.append(b, kr, vr, 1);
-                        }
-                    }
-                }
                 long t1 = System.nanoTime();
-                times.add(Phase.QKV, t1 - t0);
+                float[] qb = java.util.Arrays.copyOfRange(q, mb * mbSize * lq * dk, (mb + 1) * mbSize * lq * dk);
                 try (Arena a = Arena.ofConfined();
-                     Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, q));
-                     SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(qb, cache, s.attention().defaultScale(), splits)) {
+                     Buffer qBuf = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, qb));
+                     SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(qBuf, caches[l][mb], s.attention().defaultScale(), splits)) {
                     exchanges[mb].pack(r.output(), r.lse());
                 }
-                long t2 = System.nanoTime();
-                times.add(Phase.ATTENTION, t2 - t1);
-                if (hopB) {
-                    pending[mb] = exchanges[mb].exchangeAsync(kvpGroup);
-                } else {
-                    exchanges[mb].exchange(kvpGroup);
-                    times.add(Phase.ALL_TO_ALL, System.nanoTime() - t2);
-                }
+                times.add(Phase.ATTENTION, System.nanoTime() - t1);
+                if (hopB) pending[mb] = exchanges[mb].exchangeAsync(kvpGroup);
+            }
+            if (!hopB) {
+                long t1 = System.nanoTime();
+                for (int mb = 0; mb < microBatches; mb++) exchanges[mb].exchange(kvpGroup);
+                times.add(Phase.ALL_TO_ALL, System.nanoTime() - t1);
             }
             for (int mb = 0; mb < microBatches; mb++) {
-                long t0 = System.nanoTime();
-                if (hopB) pending[mb].join();
                 long t1 = System.nanoTime();
-                if (hopB) times.add(Phase.ALL_TO_ALL, t1 - t0);
+                if (hopB) {
+                    pending[mb].join();
+                    times.add(Phase.ALL_TO_ALL, System.nanoTime() - t1);
+                }
+                long t2 = System.nanoTime();
                 MemorySegment o = exchanges[mb].merge();
                 int slots = exchanges[mb].slots();
                 for (int b = 0; b < mbSize; b++) {
                     MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, (long) b * slots * dv * Float.BYTES,
                             attnOut, ((mb * mbSize + b) * merged) * dv, merged * dv);
                 }
-                times.add(Phase.MERGE, System.nanoTime() - t1);
+                times.add(Phase.MERGE, System.nanoTime() - t2);
             }
-            long t0 = System.nanoTime();
+            long t3 = System.nanoTime();
             float[] y = new float[batch * h];
             Ops.matmul(attnOut, batch, merged * dv, w.wo(), h, y);
             allReduce(y);
             Ops.addInPlace(x, y, batch * h);
-            long t1 = System.nanoTime();
-            times.add(Phase.W_O, t1 - t0);
+            long t4 = System.nanoTime();
+            times.add(Phase.W_O, t4 - t3);
             float[] xf = Ops.rmsNorm(x, batch, h, w.ffnNorm());
             int fc = m.ffnCount(rank, s.ffn());
             float[] gate = new float[batch * fc], up = new float[batch * fc];
@@ -155,7 +159,7 @@ final class HelixRank implements AutoCloseable {
             Ops.matmul(gate, batch, fc, w.w2(), h, y);
             allReduce(y);
             Ops.addInPlace(x, y, batch * h);
-            times.add(Phase.FFN, System.nanoTime() - t1);
+            times.add(Phase.FFN, System.nanoTime() - t4);
         }
     }
 
