@@ -25,6 +25,26 @@ public final class AttentionBench {
         public double ratioToCeiling() { return attentionBytesPerSecond() / readCeilingBytesPerSecond(); }
     }
 
+    /**
+     * Runs the attention, the read ceiling and the copy on a small cache for about {@code seconds}, so that
+     * every point is measured with compiled (C2) code: on a loaded machine the JIT takes seconds.
+     */
+    public static void warmUp(Device device, DecodeShape shape, KvDtype dtype, int batch, int blockSize, double seconds) {
+        try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, 4096);
+             Arena arena = Arena.ofConfined();
+             Buffer q = device.upload(arena.allocate((long) batch * shape.qHeads() * shape.kDim() * Float.BYTES))) {
+            cache.fillSynthetic(4096, 1);
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                SplitKvDecodeAttention.attend(q, cache, shape.defaultScale(), 0).close();
+                if (cache.kPool().isHostAccessible()) {
+                    MemoryBandwidth.readAll(cache.kPool().hostSegment());
+                    MemoryBandwidth.copyHalves(cache.kPool().hostSegment());
+                }
+            }
+        }
+    }
+
     public static Point run(Device device, DecodeShape shape, KvDtype dtype, int batch, int context, int blockSize, int reps, long seed) {
         try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, context);
              Arena arena = Arena.ofConfined()) {

@@ -64,6 +64,7 @@ final class HelixBenchCommand implements Callable<Integer> {
         Table t = new Table("context", "KV bytes", "splits", "attention", "read ceiling", "ratio", "copy (r+w)", "attention ms");
         try (Device device = Devices.open(backend)) {
             deviceName = device.info().name();
+            AttentionBench.warmUp(device, s, dtype, batch, block, 4.0);
             for (int ctx : contexts) {
                 AttentionBench.Point p = AttentionBench.run(device, s, dtype, batch, ctx, block, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();

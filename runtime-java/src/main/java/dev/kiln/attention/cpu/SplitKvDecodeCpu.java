@@ -69,11 +69,21 @@ final class SplitKvDecodeCpu {
                 int page = table.getAtIndex(ValueLayout.JAVA_INT, (long) b * maxBlocks + block);
                 long row = ((long) page * hkv + kvh) * blockSize + slot;
                 long kByte = row * dk * esize, vByte = row * vStride * esize;
-                if (bf16) scoresBf16(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
-                else scoresF32(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
+                if (group % 4 == 0) {
+                    for (int g0 = 0; g0 < group; g0 += 4) scores4(qs, g0, dk, kPool, kByte, (long) dk * esize, n, sc, bf16);
+                } else if (bf16) {
+                    scoresBf16(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
+                } else {
+                    scoresF32(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
+                }
                 softmaxTile(sc, group, n, m, sum, acc, dv);
-                if (bf16) accumulateBf16(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
-                else accumulateF32(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
+                if (group % 4 == 0) {
+                    for (int g0 = 0; g0 < group; g0 += 4) accumulate4(sc, g0, n, vPool, vByte, (long) vStride * esize, dv, acc, bf16);
+                } else if (bf16) {
+                    accumulateBf16(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
+                } else {
+                    accumulateF32(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
+                }
                 t += n;
             }
             for (int g = 0; g < group; g++) {
@@ -277,6 +287,102 @@ final class SplitKvDecodeCpu {
             for (int g = 0; g < group; g++) {
                 float a = acc[g * dv + c];
                 for (int j = 0; j < n; j++) a += p[g * TILE + j] * bf16Scalar(v, base + j * rowBytes + c * 2L);
+                acc[g * dv + c] = a;
+            }
+        }
+    }
+
+    /** L fp32 values, from fp32 or bf16 storage. */
+    private static FloatVector load(MemorySegment seg, long byteOffset, boolean bf16) {
+        return bf16 ? bf16(seg, byteOffset) : FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
+    }
+
+    private static float loadScalar(MemorySegment seg, long byteOffset, boolean bf16) {
+        return bf16 ? bf16Scalar(seg, byteOffset) : seg.get(F32, byteOffset);
+    }
+
+    /**
+     * Scores of four query heads (g0..g0+3) that share the KV head, two keys at a time: each K vector
+     * loaded (and widened, for bf16) once feeds four FMAs, eight accumulators in flight.
+     */
+    private static void scores4(float[] qs, int g0, int dk, MemorySegment k, long base, long rowBytes, int n, float[] sc, boolean bf16) {
+        int es = bf16 ? 2 : 4;
+        int q0 = g0 * dk, q1 = q0 + dk, q2 = q1 + dk, q3 = q2 + dk;
+        int j = 0;
+        for (; j + 2 <= n; j += 2) {
+            long r0 = base + j * rowBytes, r1 = r0 + rowBytes;
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            int d = 0;
+            for (; d + L <= dk; d += L) {
+                FloatVector k0 = load(k, r0 + (long) d * es, bf16), k1 = load(k, r1 + (long) d * es, bf16);
+                FloatVector x0 = FloatVector.fromArray(F, qs, q0 + d), x1 = FloatVector.fromArray(F, qs, q1 + d);
+                FloatVector x2 = FloatVector.fromArray(F, qs, q2 + d), x3 = FloatVector.fromArray(F, qs, q3 + d);
+                a00 = k0.fma(x0, a00); a01 = k1.fma(x0, a01);
+                a10 = k0.fma(x1, a10); a11 = k1.fma(x1, a11);
+                a20 = k0.fma(x2, a20); a21 = k1.fma(x2, a21);
+                a30 = k0.fma(x3, a30); a31 = k1.fma(x3, a31);
+            }
+            float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
+            float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
+            float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
+            float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+            for (; d < dk; d++) {
+                float k0 = loadScalar(k, r0 + (long) d * es, bf16), k1 = loadScalar(k, r1 + (long) d * es, bf16);
+                s00 += qs[q0 + d] * k0; s01 += qs[q0 + d] * k1;
+                s10 += qs[q1 + d] * k0; s11 += qs[q1 + d] * k1;
+                s20 += qs[q2 + d] * k0; s21 += qs[q2 + d] * k1;
+                s30 += qs[q3 + d] * k0; s31 += qs[q3 + d] * k1;
+            }
+            int o = g0 * TILE + j;
+            sc[o] = s00; sc[o + 1] = s01;
+            sc[o + TILE] = s10; sc[o + TILE + 1] = s11;
+            sc[o + 2 * TILE] = s20; sc[o + 2 * TILE + 1] = s21;
+            sc[o + 3 * TILE] = s30; sc[o + 3 * TILE + 1] = s31;
+        }
+        for (; j < n; j++) {
+            long r = base + j * rowBytes;
+            for (int g = g0; g < g0 + 4; g++) {
+                FloatVector a = FloatVector.zero(F);
+                int d = 0;
+                for (; d + L <= dk; d += L) a = load(k, r + (long) d * es, bf16).fma(FloatVector.fromArray(F, qs, g * dk + d), a);
+                float s = a.reduceLanes(VectorOperators.ADD);
+                for (; d < dk; d++) s += qs[g * dk + d] * loadScalar(k, r + (long) d * es, bf16);
+                sc[g * TILE + j] = s;
+            }
+        }
+    }
+
+    /** acc[g] += Σ_j p[g][j]·v_j for four heads at once, two output vectors each: every V vector loaded once per four FMAs. */
+    private static void accumulate4(float[] p, int g0, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc, boolean bf16) {
+        int es = bf16 ? 2 : 4;
+        int o0 = g0 * dv, o1 = o0 + dv, o2 = o1 + dv, o3 = o2 + dv;
+        int p0 = g0 * TILE, p1 = p0 + TILE, p2 = p1 + TILE, p3 = p2 + TILE;
+        int c = 0;
+        for (; c + 2 * L <= dv; c += 2 * L) {
+            FloatVector a00 = FloatVector.fromArray(F, acc, o0 + c), a01 = FloatVector.fromArray(F, acc, o0 + c + L);
+            FloatVector a10 = FloatVector.fromArray(F, acc, o1 + c), a11 = FloatVector.fromArray(F, acc, o1 + c + L);
+            FloatVector a20 = FloatVector.fromArray(F, acc, o2 + c), a21 = FloatVector.fromArray(F, acc, o2 + c + L);
+            FloatVector a30 = FloatVector.fromArray(F, acc, o3 + c), a31 = FloatVector.fromArray(F, acc, o3 + c + L);
+            long cb = (long) c * es;
+            for (int j = 0; j < n; j++) {
+                long r = base + j * rowBytes + cb;
+                FloatVector v0 = load(v, r, bf16), v1 = load(v, r + (long) L * es, bf16);
+                FloatVector w0 = FloatVector.broadcast(F, p[p0 + j]), w1 = FloatVector.broadcast(F, p[p1 + j]);
+                FloatVector w2 = FloatVector.broadcast(F, p[p2 + j]), w3 = FloatVector.broadcast(F, p[p3 + j]);
+                a00 = v0.fma(w0, a00); a01 = v1.fma(w0, a01);
+                a10 = v0.fma(w1, a10); a11 = v1.fma(w1, a11);
+                a20 = v0.fma(w2, a20); a21 = v1.fma(w2, a21);
+                a30 = v0.fma(w3, a30); a31 = v1.fma(w3, a31);
+            }
+            a00.intoArray(acc, o0 + c); a01.intoArray(acc, o0 + c + L);
+            a10.intoArray(acc, o1 + c); a11.intoArray(acc, o1 + c + L);
+            a20.intoArray(acc, o2 + c); a21.intoArray(acc, o2 + c + L);
+            a30.intoArray(acc, o3 + c); a31.intoArray(acc, o3 + c + L);
+        }
+        for (; c < dv; c++) {
+            for (int g = g0; g < g0 + 4; g++) {
+                float a = acc[g * dv + c];
+                for (int j = 0; j < n; j++) a += p[g * TILE + j] * loadScalar(v, base + j * rowBytes + (long) c * es, bf16);
                 acc[g * dv + c] = a;
             }
         }
