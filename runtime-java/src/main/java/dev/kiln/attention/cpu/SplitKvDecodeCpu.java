@@ -32,6 +32,19 @@ final class SplitKvDecodeCpu {
 
     private SplitKvDecodeCpu() {}
 
+    /** Per-thread off-heap tile buffers (one K and one V tile), grown on demand. */
+    private static final class TileBuffers {
+        MemorySegment k = MemorySegment.NULL, v = MemorySegment.NULL;
+
+        TileBuffers ensure(long kBytes, long vBytes) {
+            if (k.byteSize() < kBytes) k = java.lang.foreign.Arena.ofAuto().allocate(kBytes, 64);
+            if (v.byteSize() < vBytes) v = java.lang.foreign.Arena.ofAuto().allocate(vBytes, 64);
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<TileBuffers> TILES = ThreadLocal.withInitial(TileBuffers::new);
+
     /** Per-thread scratch, grown on demand: one task's scaled queries, tile scores and accumulators. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
@@ -63,26 +76,33 @@ final class SplitKvDecodeCpu {
             java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
             boolean bf16 = dtype == 1;
             int esize = bf16 ? 2 : 4;
+            boolean latent = vPool.address() == kPool.address() && vStride == dk;
+            TileBuffers tb = TILES.get().ensure((long) TILE * dk * esize, latent ? 0 : (long) TILE * vStride * esize);
             for (int t = t0; t < t1; ) {
                 int block = t / blockSize, slot = t % blockSize;
                 int n = Math.min(TILE, Math.min(blockSize - slot, t1 - t));
                 int page = table.getAtIndex(ValueLayout.JAVA_INT, (long) b * maxBlocks + block);
                 long row = ((long) page * hkv + kvh) * blockSize + slot;
-                long kByte = row * dk * esize, vByte = row * vStride * esize;
+                // Stream the tile into L1-resident scratch with one bulk copy: back-to-back loads keep many
+                // cache misses in flight (as the read ceiling does), which the FMA-dense loops below cannot.
+                MemorySegment kt = tb.k, vt = latent ? tb.k : tb.v;
+                MemorySegment.copy(kPool, row * dk * esize, kt, 0, (long) n * dk * esize);
+                if (!latent) MemorySegment.copy(vPool, row * vStride * esize, vt, 0, (long) n * vStride * esize);
+                long kRowBytes = (long) dk * esize, vRowBytes = (long) vStride * esize;
                 if (group % 4 == 0) {
-                    for (int g0 = 0; g0 < group; g0 += 4) scores4(qs, g0, dk, kPool, kByte, (long) dk * esize, n, sc, bf16);
+                    for (int g0 = 0; g0 < group; g0 += 4) scores4(qs, g0, dk, kt, 0, kRowBytes, n, sc, bf16);
                 } else if (bf16) {
-                    scoresBf16(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
+                    scoresBf16(qs, group, dk, kt, 0, kRowBytes, n, sc);
                 } else {
-                    scoresF32(qs, group, dk, kPool, kByte, (long) dk * esize, n, sc);
+                    scoresF32(qs, group, dk, kt, 0, kRowBytes, n, sc);
                 }
                 softmaxTile(sc, group, n, m, sum, acc, dv);
                 if (group % 4 == 0) {
-                    for (int g0 = 0; g0 < group; g0 += 4) accumulate4(sc, g0, n, vPool, vByte, (long) vStride * esize, dv, acc, bf16);
+                    for (int g0 = 0; g0 < group; g0 += 4) accumulate4(sc, g0, n, vt, 0, vRowBytes, dv, acc, bf16);
                 } else if (bf16) {
-                    accumulateBf16(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
+                    accumulateBf16(sc, group, n, vt, 0, vRowBytes, dv, acc);
                 } else {
-                    accumulateF32(sc, group, n, vPool, vByte, (long) vStride * esize, dv, acc);
+                    accumulateF32(sc, group, n, vt, 0, vRowBytes, dv, acc);
                 }
                 t += n;
             }
