@@ -59,8 +59,11 @@ class AttentionStateTest {
         for (int i = 1; i < parts.size(); i++) folded = folded.merge(parts.get(i));
         AttentionState rightFolded = parts.getLast();
         for (int i = parts.size() - 2; i >= 0; i--) rightFolded = parts.get(i).merge(rightFolded);
+        // The flat merge rounds once; a fold of k pairwise merges rounds k times (about one fp32 ulp each).
+        double foldBound = 1e-6 + parts.size() * Math.ulp(1f);
         for (AttentionState m : List.of(flat, folded, rightFolded)) {
-            assertTrue(relErr(m.output(), whole.output()) <= 1e-6, "seed " + seed + ": O rel err " + relErr(m.output(), whole.output()));
+            double bound = m == flat ? 1e-6 : foldBound;
+            assertTrue(relErr(m.output(), whole.output()) <= bound, "seed " + seed + ": O rel err " + relErr(m.output(), whole.output()) + " > " + bound);
             assertEquals(whole.lse(), m.lse(), 1e-5 * Math.max(1, Math.abs(whole.lse())), "seed " + seed + ": lse");
         }
     }
