@@ -52,6 +52,9 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** For {@link java.util.ServiceLoader}. */
+    public CudaBackend() {}
+
     @Override public String name() { return "cuda"; }
 
     @Override public int priority() { return 20; }
@@ -80,15 +83,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    static int attribute(int ordinal, int attribute) {
-        return readInt(out -> Cuda.cuDeviceGetAttribute(out, attribute, ordinal), "cuDeviceGetAttribute");
+    /** The {@code CUdevice} of ordinal {@code ordinal} (in practice the same number, but the API does not promise it). */
+    static int device(int ordinal) {
+        return readInt(out -> Cuda.cuDeviceGet(out, ordinal), "cuDeviceGet");
+    }
+
+    private static int attribute(int device, int attribute) {
+        return readInt(out -> Cuda.cuDeviceGetAttribute(out, attribute, device), "cuDeviceGetAttribute");
     }
 
     private static DeviceInfo describe(int ordinal) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment dev = arena.allocate(ValueLayout.JAVA_INT);
-            CudaStatus.check(Cuda.cuDeviceGet(dev, ordinal), "cuDeviceGet");
-            int device = dev.get(ValueLayout.JAVA_INT, 0);
+            int device = device(ordinal);
             MemorySegment name = arena.allocate(256);
             CudaStatus.check(Cuda.cuDeviceGetName(name, 256, device), "cuDeviceGetName");
             MemorySegment total = arena.allocate(ValueLayout.JAVA_LONG);
@@ -106,7 +112,7 @@ public final class CudaBackend implements Backend {
             p.put("l2CacheBytes", Integer.toString(attribute(device, Cuda.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)));
             p.put("memoryBusBits", Integer.toString(attribute(device, Cuda.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH)));
             p.put("warpSize", Integer.toString(attribute(device, Cuda.CU_DEVICE_ATTRIBUTE_WARP_SIZE)));
-            return new DeviceInfo("cuda", device, name.getString(0), "NVIDIA", sms, total.get(ValueLayout.JAVA_LONG, 0),
+            return new DeviceInfo("cuda", ordinal, name.getString(0), "NVIDIA", sms, total.get(ValueLayout.JAVA_LONG, 0),
                     attribute(device, Cuda.CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK), p);
         }
     }

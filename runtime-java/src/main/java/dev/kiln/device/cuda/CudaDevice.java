@@ -28,7 +28,7 @@ public final class CudaDevice implements Device {
     private static final int JIT_LOG_BYTES = 16 * 1024;
 
     private final DeviceInfo info;
-    private final int ordinal;
+    private final int cuDevice;
     private final MemorySegment context;
     private final MemoryAccounting accounting;
     private final Map<String, MemorySegment> modules = new ConcurrentHashMap<>();
@@ -39,11 +39,11 @@ public final class CudaDevice implements Device {
 
     CudaDevice(DeviceInfo info) {
         this.info = info;
-        this.ordinal = info.index();
+        this.cuDevice = CudaBackend.device(info.index());
         this.accounting = new MemoryAccounting("cuda device '" + info.name() + "'");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-            CudaStatus.check(Cuda.cuDevicePrimaryCtxRetain(out, ordinal), "cuDevicePrimaryCtxRetain");
+            CudaStatus.check(Cuda.cuDevicePrimaryCtxRetain(out, cuDevice), "cuDevicePrimaryCtxRetain");
             this.context = out.get(ValueLayout.ADDRESS, 0);
         }
         makeCurrent();
@@ -135,7 +135,7 @@ public final class CudaDevice implements Device {
             kernels.values().forEach(CudaKernel::release);
             accounting.closeAndReportLeaks();
         } finally {
-            CudaStatus.check(Cuda.cuDevicePrimaryCtxRelease(ordinal), "cuDevicePrimaryCtxRelease_v2");
+            CudaStatus.check(Cuda.cuDevicePrimaryCtxRelease(cuDevice), "cuDevicePrimaryCtxRelease_v2");
         }
     }
 }
