@@ -28,7 +28,9 @@ public final class MergeBench {
                 try (Buffer ob = device.upload(o); Buffer lb = device.upload(l);
                      Buffer oo = device.allocate((long) rows * dim * Float.BYTES); Buffer ol = device.allocate((long) rows * Float.BYTES)) {
                     double[] t = new double[reps];
-                    for (int w = 0; w < 20; w++) AttentionKernels.merge(device, ob, lb, oo, ol, n, rows, dim, 0, rows * dim, dim, 0, rows, 1);
+                    // Warm up by time, not count: the Vector API is slow until C2 compiles it, which takes seconds under load.
+                    long warmEnd = System.nanoTime() + 500_000_000L;
+                    while (System.nanoTime() < warmEnd) AttentionKernels.merge(device, ob, lb, oo, ol, n, rows, dim, 0, rows * dim, dim, 0, rows, 1);
                     device.queue().finish();
                     for (int i = 0; i < reps; i++) {
                         long t0 = System.nanoTime();

@@ -25,7 +25,8 @@ final class MergeStatesCpu {
         int n = l.intArg(4), rows = l.intArg(5), dim = l.intArg(6);
         long oOff = l.intArg(7), oShard = l.intArg(8), oRow = l.intArg(9);
         long lOff = l.intArg(10), lShard = l.intArg(11), lRow = l.intArg(12);
-        CpuParallel.forRange(rows, Math.max(1, 4096 / Math.max(1, n * dim)), (from, to) -> {
+        // Below ~64K elements a fork-join hand-off costs more than the merge itself: run it inline.
+        CpuParallel.forRange(rows, Math.max(1, (1 << 16) / Math.max(1, n * dim)), (from, to) -> {
             float[] w = new float[n];
             float[] acc = new float[dim];
             for (long r = from; r < to; r++) {
