@@ -118,10 +118,9 @@ public final class PagedKvCache implements AutoCloseable {
 
     /**
      * Fills every sequence up to {@code tokens} tokens with reproducible pseudo-random values in [-1, 1):
-     * the KV of a synthetic prefill, for benchmarks and long-context decode runs. Host-accessible only.
+     * the KV of a synthetic prefill, for benchmarks and long-context decode runs.
      */
     public void fillSynthetic(int tokens, long seed) {
-        if (!kPool.isHostAccessible()) throw new IllegalStateException("fillSynthetic needs host-accessible buffers");
         int blocks = Math.ceilDiv(tokens, blockSize);
         if (blocks > maxBlocksPerSeq) throw new IllegalArgumentException("tokens " + tokens + " exceed capacity " + maxBlocksPerSeq * blockSize);
         // Pages in block-major order across sequences, so sequences interleave in the pool.
@@ -131,8 +130,8 @@ public final class PagedKvCache implements AutoCloseable {
             }
         }
         Arrays.fill(lengths, tokens);
-        SyntheticFill.fill(kPool.hostSegment(), dtype, seed);
-        if (!shape.latentV()) SyntheticFill.fill(vPool.hostSegment(), dtype, seed * 31 + 7);
+        SyntheticFill.fill(device, kPool, dtype, seed);
+        if (!shape.latentV()) SyntheticFill.fill(device, vPool, dtype, seed * 31 + 7);
         syncMetadata();
     }
 

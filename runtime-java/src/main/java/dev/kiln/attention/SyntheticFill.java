@@ -12,6 +12,22 @@ final class SyntheticFill {
 
     private SyntheticFill() {}
 
+    /** Fills a device buffer: in place when it is host memory, else by writing the tile through the queue. */
+    static void fill(dev.kiln.device.Device device, dev.kiln.device.Buffer buffer, KvDtype dtype, long seed) {
+        if (buffer.isHostAccessible()) {
+            fill(buffer.hostSegment(), dtype, seed);
+            return;
+        }
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment tile = arena.allocate(TILE, 64);
+            fill(tile, dtype, seed);
+            for (long off = 0; off < buffer.byteSize(); off += TILE) {
+                device.queue().write(buffer, off, tile.asSlice(0, Math.min(TILE, buffer.byteSize() - off)));
+            }
+            device.queue().finish();
+        }
+    }
+
     static void fill(MemorySegment seg, KvDtype dtype, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[] tile = new byte[TILE];
