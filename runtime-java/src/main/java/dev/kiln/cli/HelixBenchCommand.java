@@ -73,13 +73,14 @@ final class HelixBenchCommand implements Callable<Integer> {
                 r.put("splits", p.splits());
                 r.put("attentionSeconds", p.attentionSeconds());
                 r.put("attentionBytesPerSecond", p.attentionBytesPerSecond());
-                r.put("readCeilingBytesPerSecond", p.readCeilingBytesPerSecond());
-                r.put("copyBytesPerSecond", p.copyBytesPerSecond());
-                r.put("ratioToReadCeiling", p.ratioToCeiling());
+                // null where the backend's memory is not host memory: the ceilings are host loops.
+                r.put("readCeilingBytesPerSecond", orNull(p.readCeilingBytesPerSecond()));
+                r.put("copyBytesPerSecond", orNull(p.copyBytesPerSecond()));
+                r.put("ratioToReadCeiling", orNull(p.ratioToCeiling()));
                 results.add(r);
                 t.row(ctx, Table.bytes(p.kvBytes()), p.splits(), gbs(p.attentionBytesPerSecond()), gbs(p.readCeilingBytesPerSecond()),
-                        String.format("%.2f", p.ratioToCeiling()), gbs(p.copyBytesPerSecond()), String.format("%.3f", p.attentionSeconds() * 1e3));
-                if (!json) System.err.printf("context %d: %.2f of read ceiling%n", ctx, p.ratioToCeiling());
+                        Double.isNaN(p.ratioToCeiling()) ? "-" : String.format("%.2f", p.ratioToCeiling()), gbs(p.copyBytesPerSecond()), String.format("%.3f", p.attentionSeconds() * 1e3));
+                if (!json) System.err.printf("context %d: %s%n", ctx, Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
             }
             for (MergeBench.Point m : MergeBench.run(device, batch * s.qHeads(), s.vDim(), new int[]{1, 2, 4, 8, 16, 32, 64}, Math.max(reps, 25))) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -95,8 +96,8 @@ final class HelixBenchCommand implements Callable<Integer> {
             for (Map<String, Object> r : results) {
                 double x = ((Integer) r.get("context")).doubleValue();
                 c.point("attention KV read", true, x, (Double) r.get("attentionBytesPerSecond") / 1e9);
-                c.point("read ceiling (same bytes)", true, x, (Double) r.get("readCeilingBytesPerSecond") / 1e9);
-                c.point("copy (read + write)", true, x, (Double) r.get("copyBytesPerSecond") / 1e9);
+                if (r.get("readCeilingBytesPerSecond") instanceof Double d) c.point("read ceiling (same bytes)", true, x, d / 1e9);
+                if (r.get("copyBytesPerSecond") instanceof Double d) c.point("copy (read + write)", true, x, d / 1e9);
             }
             c.writePng(plot, 900, 560);
         }
@@ -122,6 +123,8 @@ final class HelixBenchCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    static Double orNull(double v) { return Double.isNaN(v) ? null : v; }
 
     static String gbs(double bytesPerSecond) {
         return Double.isNaN(bytesPerSecond) ? "-" : String.format("%.2f GB/s", bytesPerSecond / 1e9);
