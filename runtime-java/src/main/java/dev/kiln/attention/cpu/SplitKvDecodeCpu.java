@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  * are vectorised, and V is accumulated by all heads of the group while the tile is still in L1.
  */
 final class SplitKvDecodeCpu {
-    static final VectorSpecies<Float> F = Integer.getInteger("kiln.attention.vectorBits", 0) == 256 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
     static final int L = F.length();
