@@ -25,7 +25,7 @@ final class SplitKvDecodeCpu {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * 16));
     static final int L = F.length();
-    static final int TILE = 32;
+    static final int TILE = 64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort B16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -207,16 +207,17 @@ final class SplitKvDecodeCpu {
      * e^(m_old − m_new), and the tile's scores replaced in place by their weights e^(s − m_new).
      */
     private static void softmaxTile(float[] sc, int group, int n, float[] m, float[] sum, float[] acc, int dv) {
+        int span = Math.ceilDiv(n, L) * L; // whole vectors covering the tile's n scores
         for (int g = 0; g < group; g++) {
             int o = g * TILE;
-            for (int j = n; j < TILE; j++) sc[o + j] = Float.NEGATIVE_INFINITY;
+            for (int j = n; j < span; j++) sc[o + j] = Float.NEGATIVE_INFINITY;
             FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < TILE; j += L) mx = mx.max(FloatVector.fromArray(F, sc, o + j));
+            for (int j = 0; j < span; j += L) mx = mx.max(FloatVector.fromArray(F, sc, o + j));
             float tileMax = mx.reduceLanes(VectorOperators.MAX);
             float mNew = Math.max(m[g], tileMax);
             FloatVector total = FloatVector.zero(F);
             FloatVector mv = FloatVector.broadcast(F, mNew);
-            for (int j = 0; j < TILE; j += L) {
+            for (int j = 0; j < span; j += L) {
                 FloatVector p = FloatVector.fromArray(F, sc, o + j).sub(mv).lanewise(VectorOperators.EXP);
                 p.intoArray(sc, o + j);
                 total = total.add(p);
