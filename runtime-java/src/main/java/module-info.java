@@ -22,6 +22,9 @@ module dev.kiln {
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
     exports dev.kiln.helixsim;
+    exports dev.kiln.attention;
+    exports dev.kiln.attention.helix;
+    exports dev.kiln.attention.model;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
     opens dev.kiln.helixsim to com.fasterxml.jackson.databind;
@@ -34,5 +37,6 @@ module dev.kiln {
             dev.kiln.device.opencl.OpenClBackend,
             dev.kiln.device.cuda.CudaBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
-            dev.kiln.basics.BasicCpuKernels;
+            dev.kiln.basics.BasicCpuKernels,
+            dev.kiln.attention.cpu.AttentionCpuKernels;
 }

@@ -3,11 +3,20 @@ package dev.kiln.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code kiln helix}: Helix Parallelism commands. */
+/**
+ * {@code kiln helix}: Helix KV-parallel decode (Bhatia et al., arXiv 2507.07120). Each subcommand is its
+ * own class.
+ */
 @Command(name = "helix", mixinStandardHelpOptions = true,
-        description = "Helix Parallelism (arXiv 2507.07120): KV-parallel decode attention.",
-        subcommands = {HelixSimulateCommand.class})
-final class HelixCommand implements Runnable {
+        description = "Helix decode attention: exactness matrix, bandwidth bench, decoder, attention on your .npy tensors, performance simulator.",
+        subcommands = {
+                HelixVerifyCommand.class,
+                HelixBenchCommand.class,
+                HelixDecodeCommand.class,
+                HelixAttendCommand.class,
+                HelixSimulateCommand.class,
+        })
+public final class HelixCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,64 @@
+package dev.kiln.attention;
+
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+import dev.kiln.device.Event;
+import dev.kiln.device.Kernel;
+import dev.kiln.device.Range;
+
+/**
+ * Launches of the {@code attention} program (cpu: {@link dev.kiln.attention.cpu.AttentionCpuKernels};
+ * OpenCL: {@code kernels/opencl/attention.cl}; CUDA: {@code kernels/cuda/attention.cu}), with their
+ * argument lists written down once.
+ */
+public final class AttentionKernels {
+    public static final String PROGRAM = "attention";
+    public static final String DECODE = "split_kv_decode";
+    public static final String MERGE = "merge_states";
+    /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
+    public static final int GROUP = 128;
+    /** fp32 accumulators per work-item and most heads per work-group in {@code attention.cl}. */
+    static final int ACCUMULATORS = 16, MAX_HEADS_PER_GROUP = 64;
+
+    /**
+     * Work-groups per (sequence, KV head, split) on OpenCL/CUDA: the KV head's query heads in blocks that
+     * fit the accumulators (GQA: one block, so K/V is read once; MLA's 128 heads of 512: 32 blocks).
+     */
+    static int headBlocks(DecodeShape s) {
+        int perBlock = Math.min(MAX_HEADS_PER_GROUP, Math.max(1, GROUP * ACCUMULATORS / s.vDim()));
+        return Math.ceilDiv(s.groupSize(), perBlock);
+    }
+
+    private AttentionKernels() {}
+
+    /**
+     * Partial states of every split: {@code partialO [batch][qHeads][splits][vDim]},
+     * {@code partialLse [batch][qHeads][splits]}.
+     */
+    public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
+        DecodeShape s = cache.shape();
+        if (s.vDim() > GROUP * ACCUMULATORS) {
+            throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the device kernels, was " + s.vDim());
+        }
+        Kernel k = device.kernel(PROGRAM, DECODE);
+        long tasks = (long) cache.batch() * s.kvHeads() * splits * headBlocks(s);
+        return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
+                q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,
+                cache.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), cache.blockSize(), cache.maxBlocksPerSeq(),
+                splits, cache.dtype().code(), cache.vRowStride(), scale);
+    }
+
+    /**
+     * Merges {@code n} states per row into {@code outO [rows][dim]}, {@code outLse [rows]}. State i of row r
+     * is at {@code o[oOffset + i·oShardStride + r·oRowStride ...]} and {@code lse[lseOffset + i·lseShardStride + r·lseRowStride]}
+     * (all in floats).
+     */
+    public static Event merge(Device device, Buffer o, Buffer lse, Buffer outO, Buffer outLse, int n, int rows, int dim,
+                              int oOffset, int oShardStride, int oRowStride, int lseOffset, int lseShardStride, int lseRowStride) {
+        if (n < 1) throw new IllegalArgumentException("n must be >= 1, was " + n);
+        if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        Kernel k = device.kernel(PROGRAM, MERGE);
+        return device.queue().launch(k, Range.of1D(rows, 64), o, lse, outO, outLse, n, rows, dim,
+                oOffset, oShardStride, oRowStride, lseOffset, lseShardStride, lseRowStride);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.kiln.attention;
+
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SplitKvDecodeAttentionTest {
+
+    @ParameterizedTest(name = "{0} B={1} S={2} block={3} splits={4} {5}")
+    @CsvSource({
+            "gqa, 2, 1, 16, 0, fp32",
+            "gqa, 2, 1000, 16, 0, fp32",
+            "gqa, 1, 777, 64, 5, fp32",
+            "mqa, 2, 300, 32, 3, fp32",
+            "mha, 1, 129, 16, 2, fp32",
+            "mla, 1, 333, 64, 4, fp32",
+            "small, 3, 50, 7, 3, fp32",
+            "gqa, 2, 500, 16, 0, bf16",
+            "mla, 1, 200, 64, 2, bf16",
+    })
+    void matches_the_fp64_reference(String shapeName, int batch, int seq, int block, int splits, String dtypeName) {
+        long seed = System.nanoTime();
+        DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
+        KvDtype dtype = KvDtype.parse(dtypeName);
+        AttentionTestData data = AttentionTestData.random(shape, batch, seq, seed);
+        try (Device dev = Devices.open("cpu")) {
+            Outcome got = runKernel(dev, data, dtype, block, splits);
+            float[] kRef = data.k().clone(), vRef = data.v().clone();
+            if (dtype == KvDtype.BF16) {
+                for (int i = 0; i < kRef.length; i++) kRef[i] = Bf16.round(kRef[i]);
+                for (int i = 0; i < vRef.length; i++) vRef[i] = Bf16.round(vRef[i]);
+            }
+            ReferenceAttention.Result want = ReferenceAttention.attend(shape, batch, seq, data.q(), kRef, vRef, shape.defaultScale());
+            double rel = Errors.relative(got.o, want.output());
+            double lseErr = Errors.maxAbs(got.lse, want.lse());
+            assertTrue(rel <= 1e-6, "seed " + seed + ": output rel err " + rel);
+            assertTrue(lseErr <= 1e-5 * Math.max(1, Math.log(seq + 1)), "seed " + seed + ": lse err " + lseErr);
+        }
+    }
+
+    record Outcome(float[] o, float[] lse) {}
+
+    static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits) {
+        DecodeShape shape = data.shape();
+        try (PagedKvCache cache = new PagedKvCache(dev, shape, dtype, block, data.batch(), data.seq());
+             Arena arena = Arena.ofConfined()) {
+            // Append in two pieces per sequence, interleaving sequences, so pages are not in order.
+            int half = data.seq() / 2;
+            for (int[] range : new int[][]{{0, half}, {half, data.seq()}}) {
+                for (int b = 0; b < data.batch(); b++) {
+                    MemorySegment k = arena.allocateFrom(ValueLayout.JAVA_FLOAT, data.kOf(b, range[0], range[1]));
+                    MemorySegment v = arena.allocateFrom(ValueLayout.JAVA_FLOAT, data.vOf(b, range[0], range[1]));
+                    cache.append(b, k, v, range[1] - range[0]);
+                }
+            }
+            try (Buffer q = dev.upload(arena.allocateFrom(ValueLayout.JAVA_FLOAT, data.q()));
+                 SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(q, cache, shape.defaultScale(), splits)) {
+                MemorySegment o = arena.allocate(r.output().byteSize()), l = arena.allocate(r.lse().byteSize());
+                dev.queue().read(r.output(), 0, o);
+                dev.queue().read(r.lse(), 0, l);
+                return new Outcome(o.toArray(ValueLayout.JAVA_FLOAT), l.toArray(ValueLayout.JAVA_FLOAT));
+            }
+        }
+    }
+}
