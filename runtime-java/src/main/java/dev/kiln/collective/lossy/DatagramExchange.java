@@ -185,6 +185,7 @@ public final class DatagramExchange implements AutoCloseable {
         }
         int s = p.sender();
         if (p.seq() < seq) {
+            if (p.kind() == PacketKind.END) return; // extra copies of a marker for a phase already over: expected, harmless
             late[s]++;
             profile.reject(Verdict.STALE, s);
             return;
