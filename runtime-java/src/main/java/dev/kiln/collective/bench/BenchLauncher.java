@@ -36,7 +36,7 @@ public final class BenchLauncher {
 
     static List<String> javaCommand() {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-        String modulePath = System.getProperty("jdk.module.path");
+        String modulePath = System.getProperty("kiln.modulePath", System.getProperty("jdk.module.path"));
         if (modulePath == null) throw new IllegalStateException("kiln must run from its module path to launch workers");
         return List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=dev.kiln", "-Xss4m",
                 "-Xmx1200m", "-XX:+UseSerialGC", "-XX:-UsePerfData", "--module-path", modulePath, "-m", "dev.kiln/dev.kiln.cli.KilnCli");

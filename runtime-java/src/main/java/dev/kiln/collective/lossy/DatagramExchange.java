@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DatagramExchange implements AutoCloseable {
     private static final int SEND_BATCH = 16;
-    private static final int END_COPIES = 3;
+    private static final int END_COPIES = 6;
     private static final int MAX_PHASES_AHEAD = 8;
     private static final long BATCH_WAIT_NANOS = 200_000;
 
