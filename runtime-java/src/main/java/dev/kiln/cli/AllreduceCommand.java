@@ -117,8 +117,8 @@ final class AllreduceCommand implements Runnable {
                         r.nftSeen() < 0 ? "-" : r.nftDropped() + "/" + r.nftSeen(),
                         r.udpReceiveBufferErrors() < 0 ? "-" : r.udpReceiveBufferErrors());
             }
-            System.out.print(table);
-            System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
+            if (!results.isEmpty()) System.out.print(table);
+            if (!results.isEmpty()) System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
             for (String u : unavailable) System.out.println(u);
         }
 
