@@ -36,7 +36,7 @@ public final class DatagramExchange implements AutoCloseable {
     private static final int END_COPIES = 6;
     private static final int MAX_PHASES_AHEAD = 8;
     private static final long BATCH_WAIT_NANOS = 200_000;
-    private static final long MIN_QUIET_NANOS = 20_000_000;
+    private static final long MIN_QUIET_NANOS = 50_000_000;
 
     private final DatagramFabric fabric;
     private final int rank;
