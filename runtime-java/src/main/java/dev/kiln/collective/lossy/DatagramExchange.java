@@ -39,6 +39,7 @@ public final class DatagramExchange implements AutoCloseable {
     private static final long MIN_QUIET_NANOS = 50_000_000;
     private static final long NACK_INTERVAL_NANOS = 10_000_000;
     private static final int MAX_NACK_DATAGRAMS = 8;
+    private static final long MAX_NACK_BACKOFF_NANOS = 200_000_000;
     private static final int RETAINED_PHASES = 4;
 
     /** What this rank sent in a recent phase, kept to answer resend requests (reliable policy only). */
@@ -75,6 +76,7 @@ public final class DatagramExchange implements AutoCloseable {
     private long[] received, late, invalid;
     private boolean[] ended;
     private long[] lastArrival;
+    private long[] nackAt, nackBackoff;
 
     public DatagramExchange(DatagramFabric fabric, int jobId, long stashLimitBytes, CollectiveProfile profile) {
         this.fabric = fabric;
@@ -175,8 +177,10 @@ public final class DatagramExchange implements AutoCloseable {
         }
         boolean expired = false;
         long quiet = Math.max(MIN_QUIET_NANOS, deadlineNanos / 8);
-        long lastNack = System.nanoTime();
         boolean doneSent = false;
+        nackAt = new long[size];
+        nackBackoff = new long[size];
+        java.util.Arrays.fill(nackBackoff, NACK_INTERVAL_NANOS);
         Retained mine = repair ? retained.peekLast() : null;
         while (true) {
             drain(0); // what already waits in the socket buffer is not silence
@@ -194,11 +198,8 @@ public final class DatagramExchange implements AutoCloseable {
             }
             long wake = deadline;
             if (repair) {
-                if (!complete() && now - lastNack >= NACK_INTERVAL_NANOS) {
-                    requestMissing(step, phase, tensor, now);
-                    lastNack = now;
-                }
-                wake = Math.min(wake, lastNack + NACK_INTERVAL_NANOS);
+                if (!complete()) requestMissing(step, phase, tensor, now, now - start >= deadlineNanos / 4);
+                wake = Math.min(wake, now + NACK_INTERVAL_NANOS);
             } else {
                 // A peer that delivered part of its data and then went quiet has almost surely finished and lost
                 // its end markers with its last packets (loss can be bursty, e.g. a full socket buffer): stop
@@ -248,15 +249,24 @@ public final class DatagramExchange implements AutoCloseable {
         }
     }
 
-    /** Asks every peer that has finished sending (or gone quiet) for the packets still missing from it. */
-    private void requestMissing(int step, byte phase, int tensor, long now) {
+    /**
+     * Asks every peer that has finished sending (its end marker came, or it went quiet after sending) for
+     * the packets still missing from it; a peer that has sent nothing yet is asked only once the phase is a
+     * quarter through its deadline. Requests to one peer back off exponentially (10 ms doubling to 200 ms,
+     * reset whenever its data arrives) so that a slow peer is not flooded with requests it answers twice.
+     */
+    private void requestMissing(int step, byte phase, int tensor, long now, boolean late) {
         int perDatagram = (fabric.maxDatagramBytes() - Packet.HEADER_BYTES) / Integer.BYTES;
         int[] idx = new int[perDatagram];
         for (int p = 0; p < size; p++) {
             if (p == rank || in[p] == null) continue;
             int want = packets(in[p].length());
             if (received[p] >= want) continue;
-            if (!ended[p] && lastArrival[p] != 0 && now - lastArrival[p] < NACK_INTERVAL_NANOS) continue; // still streaming
+            if (now < nackAt[p]) continue;
+            boolean doneSending = ended[p] || (lastArrival[p] != 0 && now - lastArrival[p] >= NACK_INTERVAL_NANOS);
+            if (!doneSending && !late) continue;
+            nackAt[p] = now + nackBackoff[p];
+            nackBackoff[p] = Math.min(2 * nackBackoff[p], MAX_NACK_BACKOFF_NANOS);
             int n = 0, datagrams = 0;
             for (int k = got[p].nextClearBit(0); k < want && datagrams < MAX_NACK_DATAGRAMS; k = got[p].nextClearBit(k + 1)) {
                 idx[n++] = k;
@@ -359,6 +369,7 @@ public final class DatagramExchange implements AutoCloseable {
         got[s].set(k);
         received[s]++;
         lastArrival[s] = System.nanoTime();
+        if (nackBackoff != null) nackBackoff[s] = NACK_INTERVAL_NANOS;
         MemorySegment.copy(recvSeg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), Packet.HEADER_BYTES,
                 span.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, (span.first() + offset) * Float.BYTES, p.length() / Float.BYTES);
     }
