@@ -131,7 +131,7 @@ final class LossyAllreduceDemo implements DemoSection {
     }
 
     private DemoResult drift(double p, long seed) throws Exception {
-        int n = RANKS * 358, steps = 400;
+        int n = RANKS * 4 * 358, steps = 400;
         float lr = 0.05f;
         LossyAllReduce[] group = LossyAllReduce.inProcessGroup(RANKS, p, seed, options(LossPolicy.RESCALE_BY_COUNT, p));
         float[][] params = new float[RANKS][n];
