@@ -8,10 +8,13 @@ module dev.kiln {
     requires com.fasterxml.jackson.databind;
     requires org.jfree.jfreechart;
     requires java.desktop;
+    requires HdrHistogram;
 
     exports dev.kiln.bind;
     exports dev.kiln.bind.opencl;
     exports dev.kiln.bind.cuda;
+    exports dev.kiln.bind.mpi;
+    exports dev.kiln.bind.nccl;
     exports dev.kiln.device;
     exports dev.kiln.device.cpu;
     exports dev.kiln.device.opencl;
@@ -20,6 +23,15 @@ module dev.kiln {
     exports dev.kiln.basics;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
+    exports dev.kiln.collective.lossy;
+    exports dev.kiln.collective.wire;
+    exports dev.kiln.collective.telemetry;
+    exports dev.kiln.collective.rendezvous;
+    exports dev.kiln.collective.tcp;
+    exports dev.kiln.collective.mpi;
+    exports dev.kiln.collective.nccl;
+    exports dev.kiln.collective.netlab;
+    exports dev.kiln.collective.bench;
     exports dev.kiln.cli;
     exports dev.kiln.helixsim;
     exports dev.kiln.attention;

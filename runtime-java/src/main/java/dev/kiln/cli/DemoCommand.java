@@ -15,7 +15,8 @@ final class DemoCommand implements Callable<Integer> {
     /** The demo, in order. Each workload adds its section here. */
     static final List<DemoSection> SECTIONS = List.of(
             new KernelsDemo(),
-            new HelixDemo());
+            new HelixDemo(),
+            new LossyAllreduceDemo());
 
     @Option(names = "--backend", split = ",", description = "Backends to run (default: every available one).")
     List<String> backends;

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 DevicesCommand.class,
                 DemoCommand.class,
                 HelixCommand.class,
+                AllreduceCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
