@@ -27,7 +27,7 @@ public final class Mm2im implements TConvImpl {
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
-        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, false) : weights);
+        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packMm2imFp32(s, weights) : weights);
         Buffer b = u.floats(Uploads.biasOrZeros(bias, s.oc()));
         return new KernelOp(d, s, u, 4).then("mm2im_f32", Backends.range(d, s.outputElements()), INPUT, w, b, OUTPUT);
     }
