@@ -12,8 +12,12 @@ module dev.kiln {
     requires com.google.protobuf;
 
     exports dev.kiln.bind;
+    exports dev.kiln.bind.opencl;
+    exports dev.kiln.bind.cuda;
     exports dev.kiln.device;
     exports dev.kiln.device.cpu;
+    exports dev.kiln.device.opencl;
+    exports dev.kiln.device.cuda;
     exports dev.kiln.io;
     exports dev.kiln.basics;
     exports dev.kiln.tconv;
@@ -32,7 +36,9 @@ module dev.kiln {
     uses dev.kiln.device.cpu.CpuKernelLibrary;
 
     provides dev.kiln.device.Backend with
-            dev.kiln.device.cpu.CpuBackend;
+            dev.kiln.device.cpu.CpuBackend,
+            dev.kiln.device.opencl.OpenClBackend,
+            dev.kiln.device.cuda.CudaBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
             dev.kiln.basics.BasicCpuKernels,
             dev.kiln.tconv.cpu.TConvCpuKernels;
