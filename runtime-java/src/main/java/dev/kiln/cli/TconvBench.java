@@ -66,7 +66,7 @@ final class TconvBench implements Callable<Integer> {
                 for (TConvImpl impl : list.subList(1, list.size())) speedup.put(impl.name(), ms.get(impl.name()) / base);
                 row.put("speedupOfFirst", speedup);
                 rows.add(row);
-                TconvLayers.progress(++done, layers.size(), l.name());
+                ++done;
             }
         } finally {
             devices.values().forEach(Device::close);

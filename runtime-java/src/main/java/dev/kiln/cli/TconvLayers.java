@@ -31,10 +31,14 @@ final class TconvLayers {
         return out;
     }
 
-    /** Progress on stderr for sweeps longer than a few layers, so stdout stays a clean table or JSON. */
+    /**
+     * Progress on stderr for sweeps longer than a few layers, one line per layer started, so stdout stays a
+     * clean table or JSON (whole lines: ./kiln filters stderr line by line).
+     */
     static void progress(int done, int total, String what) {
-        if (total > 3) System.err.printf("\r[%d/%d] %-60s", done, total, what.length() > 60 ? what.substring(0, 60) : what);
-        if (total > 3 && done == total) System.err.println();
-        System.err.flush();
+        if (total > 3 && done < total) {
+            System.err.printf("[%d/%d] %s%n", done + 1, total, what);
+            System.err.flush();
+        }
     }
 }

@@ -53,7 +53,7 @@ final class TconvVerify implements Callable<Integer> {
                 long layerSeed = s0 + done;
                 TconvLayers.progress(done, layers.size(), l.name());
                 results.addAll(dtype.equals("fp32") ? fp32(l.spec(), implList, devices, layerSeed) : int8(l.spec(), implList, devices, r, layerSeed));
-                TconvLayers.progress(++done, layers.size(), l.name());
+                ++done;
             }
         } finally {
             devices.values().forEach(Device::close);
