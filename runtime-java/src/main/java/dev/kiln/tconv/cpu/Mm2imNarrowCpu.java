@@ -61,7 +61,15 @@ final class Mm2imNarrowCpu {
                             long w0 = 4L * ((long) ((og * g.kh() + ky) * g.kw() + kx) * ic);
                             long ws = 4L * g.kh() * g.kw() * ic;        // next output channel's weights
                             int p0 = og * plane + phase * jLen + off;
-                            for (int ix = lo; ix < hi; ix += L) {
+                            int ix = lo;
+                            if (count > 1) {                                 // two column vectors share each weight broadcast
+                                for (; ix + L < hi; ix += 2 * L) {
+                                    tile2(xT, iwp, ix, ic, w, w0, ws, count > 2 ? 2 * ws : 0, count > 3 ? 3 * ws : 0,
+                                            rowT, p0 + ix, p0 + plane + ix, count > 2 ? p0 + 2 * plane + ix : dummy,
+                                            count > 3 ? p0 + 3 * plane + ix : dummy);
+                                }
+                            }
+                            for (; ix < hi; ix += L) {
                                 if (count == 1) {
                                     tile1(xT, iwp, ix, ic, w, w0, rowT, p0 + ix);
                                 } else {
@@ -90,6 +98,40 @@ final class Mm2imNarrowCpu {
             long o = 4L * (elem + (long) ix * ic);
             for (int c = 0; c < ic; c++) xT[c * iwp + ix] = x.get(FL, o + 4L * c);
         }
+    }
+
+    /** 2·L columns × up to 4 output channels (8 accumulators); unused channels go to the dummy plane. */
+    private static void tile2(float[] xT, int iwp, int ix, int ic, MemorySegment w, long w0, long d1, long d2, long d3,
+                              float[] rowT, int o0, int o1, int o2, int o3) {
+        FloatVector a0 = FloatVector.fromArray(F, rowT, o0), a1 = FloatVector.fromArray(F, rowT, o1);
+        FloatVector a2 = FloatVector.fromArray(F, rowT, o2), a3 = FloatVector.fromArray(F, rowT, o3);
+        FloatVector b0 = FloatVector.fromArray(F, rowT, o0 + L), b1 = FloatVector.fromArray(F, rowT, o1 + L);
+        FloatVector b2 = FloatVector.fromArray(F, rowT, o2 + L), b3 = FloatVector.fromArray(F, rowT, o3 + L);
+        for (int c = 0; c < ic; c++) {
+            int xo = c * iwp + ix;
+            FloatVector xv = FloatVector.fromArray(F, xT, xo), xu = FloatVector.fromArray(F, xT, xo + L);
+            long wc = w0 + 4L * c;
+            FloatVector v = FloatVector.broadcast(F, w.get(FL, wc));
+            a0 = xv.fma(v, a0);
+            b0 = xu.fma(v, b0);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d1));
+            a1 = xv.fma(v, a1);
+            b1 = xu.fma(v, b1);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d2));
+            a2 = xv.fma(v, a2);
+            b2 = xu.fma(v, b2);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d3));
+            a3 = xv.fma(v, a3);
+            b3 = xu.fma(v, b3);
+        }
+        a0.intoArray(rowT, o0);
+        a1.intoArray(rowT, o1);
+        a2.intoArray(rowT, o2);
+        a3.intoArray(rowT, o3);
+        b0.intoArray(rowT, o0 + L);
+        b1.intoArray(rowT, o1 + L);
+        b2.intoArray(rowT, o2 + L);
+        b3.intoArray(rowT, o3 + L);
     }
 
     /** L columns × one output channel. */
