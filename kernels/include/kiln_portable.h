@@ -11,7 +11,10 @@
  *       LOCAL_BARRIER();
  *   }
  *
- * Index helpers return size_t in both languages, as OpenCL's get_*_id do.
+ * Index helpers return size_t in both languages, as OpenCL's get_*_id do. Scalar types: use OpenCL's
+ * names (char is signed 8-bit on both, uchar, uint, ...); CUDA gets typedefs for the unsigned ones.
+ * Math: fma, exp, sqrt, fmin/fmax and min/max have the same names in both; RSQRT and ATOMIC_ADD_INT
+ * (int atomics on global or local memory) are spelled once here.
  *
  * Work-group scratch passed at launch (Kernel.LocalMemory) is an OpenCL __local pointer argument
  * (clSetKernelArg(size, NULL)). CUDA has no such argument: the launch passes a null pointer in that
@@ -40,6 +43,8 @@
 #define num_groups(d) get_num_groups(d)
 #define LOCAL_BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
 #define GLOBAL_BARRIER() barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE)
+#define ATOMIC_ADD_INT(p, v) atomic_add((p), (v))
+#define RSQRT(x) rsqrt(x)
 
 #elif defined(__CUDACC__)
 
@@ -66,6 +71,14 @@ __device__ inline size_t kiln_pick(unsigned x, unsigned y, unsigned z, int d) {
 #define global_size(d) (num_groups(d) * local_size(d))
 #define LOCAL_BARRIER() __syncthreads()
 #define GLOBAL_BARRIER() __syncthreads()
+#define ATOMIC_ADD_INT(p, v) atomicAdd((p), (v))
+#define RSQRT(x) rsqrtf(x)
+
+/* OpenCL C's unsigned type names, so int8/uint8 kernels read the same in both languages. */
+typedef unsigned char uchar;
+typedef unsigned short ushort;
+typedef unsigned int uint;
+typedef unsigned long ulong;
 
 #else
 #error "kiln_portable.h: compile as OpenCL C or with nvcc"

@@ -16,6 +16,9 @@ import java.util.Map;
 public final class BasicCpuKernels implements CpuKernelLibrary {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
+    /** For {@link java.util.ServiceLoader}. */
+    public BasicCpuKernels() {}
+
     @Override public String program() { return BasicKernels.PROGRAM; }
 
     @Override

@@ -6,6 +6,8 @@ package dev.kiln.bind;
  * produced (an OpenCL build log, a PTX JIT log).
  */
 public final class KilnNativeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String library;
     private final String function;
     private final int code;

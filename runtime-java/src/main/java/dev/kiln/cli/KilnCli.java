@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
+    /** For picocli. */
+    public KilnCli() {}
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -15,6 +15,9 @@ import java.util.stream.Collectors;
 
 /** Pure Java, always available: the fallback and the reference every other backend is checked against. */
 public final class CpuBackend implements Backend {
+    /** For {@link java.util.ServiceLoader}. */
+    public CpuBackend() {}
+
     @Override public String name() { return "cpu"; }
 
     @Override public int priority() { return 0; }

@@ -39,7 +39,8 @@ public final class CpuParallel {
     }
 
     private static final class Chunk extends RecursiveAction {
-        private final RangeBody body;
+        private static final long serialVersionUID = 1L;
+        private final transient RangeBody body;
         private final long n;
         private final int chunks, lo, hi;
 

@@ -52,6 +52,9 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** For {@link java.util.ServiceLoader}. */
+    public CudaBackend() {}
+
     @Override public String name() { return "cuda"; }
 
     @Override public int priority() { return 20; }

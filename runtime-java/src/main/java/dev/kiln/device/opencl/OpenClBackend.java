@@ -53,6 +53,9 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** For {@link java.util.ServiceLoader}. */
+    public OpenClBackend() {}
+
     @Override public String name() { return "opencl"; }
 
     @Override public int priority() { return 10; }

@@ -41,9 +41,6 @@ final class OpenClKernel implements Kernel {
 
     OpenClDevice device() { return device; }
 
-    /** The raw {@code cl_kernel}, for code that drives the binding directly (benchmarks). */
-    MemorySegment handle() { return handle; }
-
     /** Sets every argument and enqueues over {@code range}; returns the {@code cl_event} address. */
     synchronized long enqueue(MemorySegment queue, Range range, Object[] args) {
         if (args.length != numArgs) {

@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.util.regex.Pattern;
 
 /**
  * An in-order {@code cl_command_queue} with profiling. Writes and reads are blocking, so host memory is
@@ -32,12 +33,15 @@ final class OpenClQueue implements Queue {
         this.queue = create(device);
     }
 
-    /** OpenCL 2.0's constructor when the loader has it, else the 1.x one (PoCL and NVIDIA have both). */
+    /**
+     * OpenCL 2.0's constructor on a 2.0+ device whose loader exports it, else the 1.x one. The version is
+     * checked first because a 1.2 driver behind a newer ICD loader may not fill that dispatch slot.
+     */
     private static MemorySegment create(OpenClDevice device) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment q;
-            if (OpenCl.hasCreateCommandQueueWithProperties()) {
+            if (majorVersion(device.info().properties().get("openclVersion")) >= 2 && OpenCl.hasCreateCommandQueueWithProperties()) {
                 MemorySegment props = arena.allocateFrom(ValueLayout.JAVA_LONG, OpenCl.CL_QUEUE_PROPERTIES, OpenCl.CL_QUEUE_PROFILING_ENABLE, 0L);
                 q = OpenCl.clCreateCommandQueueWithProperties(device.context(), device.clDevice(), props, err);
                 if (err.get(ValueLayout.JAVA_INT, 0) == OpenCl.CL_SUCCESS) return q;
@@ -48,7 +52,13 @@ final class OpenClQueue implements Queue {
         }
     }
 
-    /** The raw {@code cl_command_queue}, for code that drives the binding directly (benchmarks). */
+    /** 3 for "OpenCL 3.0 PoCL ...", 1 when the string does not say. */
+    private static int majorVersion(String clVersion) {
+        var m = Pattern.compile("OpenCL (\\d+)\\.").matcher(clVersion == null ? "" : clVersion);
+        return m.find() ? Integer.parseInt(m.group(1)) : 1;
+    }
+
+    /** The raw {@code cl_command_queue}, for tests that drive the binding directly (map/unmap). */
     MemorySegment handle() { return queue; }
 
     @Override

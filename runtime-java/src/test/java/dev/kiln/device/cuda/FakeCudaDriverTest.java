@@ -1,17 +1,15 @@
 package dev.kiln.device.cuda;
 
+import dev.kiln.device.ChildJvm;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,28 +31,10 @@ class FakeCudaDriverTest {
         assertTrue(cc.waitFor(60, TimeUnit.SECONDS) && cc.exitValue() == 0, "stub driver did not compile:\n" + ccOut);
 
         long seed = System.nanoTime();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", childClassPath(), FakeCudaDriverProbe.class.getName(), Long.toString(seed)));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("LD_LIBRARY_PATH", tmp.toString());
-        Process child = pb.start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
-        assertEquals(0, child.exitValue(), "seed " + seed + ", probe output:\n" + out);
-        assertTrue(out.contains("ALL CHECKS PASSED"), out);
-        System.out.print(out.lines().filter(l -> l.startsWith("ok ")).map(l -> "  fake libcuda: " + l + "\n").reduce("", String::concat));
-    }
-
-    /** The test JVM's classes and jars, whether surefire put them on the module path or the class path. */
-    private static String childClassPath() {
-        List<String> parts = new ArrayList<>(List.of(Path.of("target/classes").toAbsolutePath().toString(),
-                Path.of("target/test-classes").toAbsolutePath().toString()));
-        for (String prop : new String[]{"jdk.module.path", "java.class.path"}) {
-            String v = System.getProperty(prop);
-            if (v != null) Stream.of(v.split(File.pathSeparator)).filter(s -> !s.isBlank() && !parts.contains(s)).forEach(parts::add);
-        }
-        return String.join(File.pathSeparator, parts);
+        ChildJvm.Result r = ChildJvm.run(Map.of("LD_LIBRARY_PATH", tmp.toString()), FakeCudaDriverProbe.class.getName(), Long.toString(seed));
+        assertEquals(0, r.exitCode(), "seed " + seed + ", probe output:\n" + r.output());
+        assertTrue(r.output().contains("ALL CHECKS PASSED"), r.output());
+        System.out.print(r.output().lines().filter(l -> l.startsWith("ok ")).map(l -> "  fake libcuda: " + l + "\n").reduce("", String::concat));
     }
 
     private static boolean onPath(String exe) {

@@ -15,7 +15,11 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,10 +124,49 @@ class OpenClKernelsTest {
             q.read(by, 0, MemorySegment.ofArray(out));
             q.finish();
             for (int i = 0; i < n; i++) {
-                double want = y[i];
-                for (int r = 0; r < 3; r++) want = (float) Math.fma(2.0f, x[i], (float) want);
-                assertEquals(want, out[i], 0.0, "seed " + seed + " i " + i);
+                float want = y[i];
+                for (int r = 0; r < 3; r++) want = Math.fma(2.0f, x[i], want);   // fp32 fma, as the kernel's fma
+                assertEquals(want, out[i], 0.0f, "seed " + seed + " i " + i);
             }
+        }
+    }
+
+    /**
+     * One kernel object, four threads, each with its own buffers and scale: setting arguments and
+     * enqueueing must be one step, or a thread would launch with another's buffers.
+     */
+    @Test
+    void concurrent_launches_of_one_kernel_keep_their_own_arguments() throws Exception {
+        long seed = System.nanoTime();
+        int n = 2048, threads = 4, rounds = 50;
+        try (Device dev = Devices.open("opencl")) {
+            Kernel k = dev.kernel(BasicKernels.PROGRAM, "saxpy");
+            var pool = Executors.newFixedThreadPool(threads);
+            try {
+                var futures = new ArrayList<Future<?>>();
+                for (int t = 0; t < threads; t++) {
+                    float a = t + 1;
+                    futures.add(pool.submit(() -> {
+                        float[] ones = new float[n];
+                        Arrays.fill(ones, 1f);
+                        try (Buffer x = dev.allocate(n * 4L); Buffer y = dev.allocate(n * 4L)) {
+                            dev.queue().write(x, 0, MemorySegment.ofArray(ones));
+                            dev.queue().write(y, 0, MemorySegment.ofArray(new float[n]));
+                            for (int r = 0; r < rounds; r++) dev.queue().launch(k, Range.of1D(n, 64), n, a, x, y);
+                            float[] out = new float[n];
+                            dev.queue().read(y, 0, MemorySegment.ofArray(out));
+                            for (int i = 0; i < n; i++) {
+                                assertEquals(a * rounds, out[i], 0f, "seed " + seed + " scale " + a + " i " + i);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : futures) f.get();
+            } finally {
+                pool.shutdown();
+            }
+            dev.queue().finish();
         }
     }
 
