@@ -12,6 +12,9 @@ import java.util.Map;
 public final class TConvCpuKernels implements CpuKernelLibrary {
     public static final String PROGRAM = "tconv";
 
+    /** For {@link java.util.ServiceLoader}. */
+    public TConvCpuKernels() {}
+
     @Override public String program() { return PROGRAM; }
 
     @Override
