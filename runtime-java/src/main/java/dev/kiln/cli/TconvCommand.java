@@ -7,6 +7,9 @@ import picocli.CommandLine.Command;
         description = "Transposed convolution as MatMul + col2IM (MM2IM, arXiv 2507.07683): verify, bench, run.",
         subcommands = {TconvVerify.class, TconvBench.class, TconvRun.class})
 public final class TconvCommand implements Runnable {
+    /** For picocli. */
+    public TconvCommand() {}
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 

@@ -19,6 +19,9 @@ import static dev.kiln.tconv.impl.KernelOp.OUTPUT;
  * ({@code iom_col2im_*}). The column buffer is allocated once per op.
  */
 public final class Iom implements TConvImpl {
+    /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
+    public Iom() {}
+
     @Override public String name() { return "iom"; }
 
     @Override public Optional<String> unsupported(String backend) { return Backends.unsupported(name(), backend); }

@@ -19,6 +19,9 @@ import static dev.kiln.tconv.impl.KernelOp.OUTPUT;
  * register tiles; OpenCL and CUDA read OHWI as given.
  */
 public final class Mm2im implements TConvImpl {
+    /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
+    public Mm2im() {}
+
     @Override public String name() { return "mm2im"; }
 
     @Override public Optional<String> unsupported(String backend) { return Backends.unsupported(name(), backend); }

@@ -15,6 +15,9 @@ import java.util.Optional;
 
 /** {@link TConvReference} behind the common API, on cpu only: fp64 loops rounded once to fp32, exact int8. */
 public final class ReferenceImpl implements TConvImpl {
+    /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
+    public ReferenceImpl() {}
+
     @Override public String name() { return "reference"; }
 
     @Override

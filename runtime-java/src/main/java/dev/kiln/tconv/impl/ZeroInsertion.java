@@ -18,6 +18,9 @@ import static dev.kiln.tconv.impl.KernelOp.OUTPUT;
  * stride-1 convolution with the flipped kernel ({@code zi_conv_*}); about {@code 1 − 1/s²} of its MACs hit zeros.
  */
 public final class ZeroInsertion implements TConvImpl {
+    /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
+    public ZeroInsertion() {}
+
     @Override public String name() { return "zero-insertion"; }
 
     @Override public Optional<String> unsupported(String backend) { return Backends.unsupported(name(), backend); }

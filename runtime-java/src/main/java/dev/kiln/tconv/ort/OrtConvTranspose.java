@@ -28,6 +28,9 @@ import java.util.Optional;
  * the timed {@code session.run}, so the event's time is ORT's ConvTranspose alone.
  */
 public final class OrtConvTranspose implements TConvImpl {
+    /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
+    public OrtConvTranspose() {}
+
     /** ORT's intra-op threads: the same core count Kiln's cpu kernels use (kiln.cpu.threads, else all cores). */
     public static final int THREADS = Integer.getInteger("kiln.cpu.threads", Runtime.getRuntime().availableProcessors());
 
