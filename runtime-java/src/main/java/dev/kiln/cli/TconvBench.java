@@ -26,7 +26,7 @@ final class TconvBench implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", description = "backend for Kiln's kernels (default ${DEFAULT-VALUE}; ort is always cpu)") String backend;
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (ort: fp32 only)") String dtype;
     @Option(names = "--min-runs", defaultValue = "5", description = "interleaved rounds always timed per layer") int minRuns;
-    @Option(names = "--budget-ms", defaultValue = "400", description = "time budget per layer and implementation") long budgetMs;
+    @Option(names = "--budget-ms", defaultValue = "1000", description = "measuring time per layer and implementation, plus half of it for warm-up (default ${DEFAULT-VALUE}; less leaves the JIT cold)") long budgetMs;
     @Option(names = "--json", description = "print JSON") boolean json;
     @Option(names = "--plot", description = "write a PNG of the speedup distribution") Path plot;
 

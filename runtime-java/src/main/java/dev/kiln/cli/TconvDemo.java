@@ -40,13 +40,13 @@ final class TconvDemo implements DemoSection {
                 var r = TConvVerifier.compareFp32("mm2im", b, s, ref, TConvRunner.fp32(mm2im, d, s, f.input(), f.weights(), f.bias()), seed);
                 List<TConvBenchmark.Entry> entries = new ArrayList<>(List.of(new TConvBenchmark.Entry(mm2im, d)));
                 if (b.equals("cpu")) entries.add(new TConvBenchmark.Entry(ort, d));
-                List<TConvBenchmark.Timing> t = TConvBenchmark.compare(entries, s, "fp32", seed, 5, 200_000_000L);
+                List<TConvBenchmark.Timing> t = TConvBenchmark.compare(entries, s, "fp32", seed, 5, 400_000_000L);
                 String timing = String.format("%.2f ms", t.getFirst().medianNs() / 1e6);
                 if (t.size() > 1) timing += String.format(", ORT %.2f ms (mm2im %.2fx)", t.get(1).medianNs() / 1e6, (double) t.get(1).medianNs() / t.getFirst().medianNs());
                 out.add(new DemoResult("mm2im fp32 " + name, b, r.passed(), String.format("rel err %.1e, %s", r.relError(), timing)));
                 byte[] y = TConvRunner.int8(mm2im, d, s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
                 var ri = TConvVerifier.compareInt8("mm2im", b, s, refInt8, y, seed);
-                long ns = TConvBenchmark.compare(List.of(new TConvBenchmark.Entry(mm2im, d)), s, "int8", seed, 5, 200_000_000L).getFirst().medianNs();
+                long ns = TConvBenchmark.compare(List.of(new TConvBenchmark.Entry(mm2im, d)), s, "int8", seed, 5, 400_000_000L).getFirst().medianNs();
                 out.add(new DemoResult("mm2im int8 " + name, b, ri.passed(), String.format("%d mismatches of %d, %.2f ms (seed %d)", ri.mismatches(), refInt8.length, ns / 1e6, seed)));
             }
         }
