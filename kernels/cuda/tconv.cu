@@ -1,9 +1,7 @@
 // CUDA build of the portable tconv kernels (kernels/opencl/tconv.cl), with one CUDA-only fast path:
 // int8 dot products four channels at a time with __dp4a (sm_61+). Σ(x − zp)·w = Σ x·w − zp·Σ w, both
 // sums exact in int32; unaligned or ragged channel counts fall back to bytes.
-#include "kiln_portable.h"
-
-typedef unsigned char uchar;
+#include "kiln_portable.h"   // also gives CUDA OpenCL's uchar
 
 __device__ inline int dot_i8_dp4a(const char* x, const char* w, int len, int zp) {
     int xw = 0, wsum = 0, c = 0;
