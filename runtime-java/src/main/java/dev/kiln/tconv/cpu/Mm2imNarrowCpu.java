@@ -62,9 +62,13 @@ final class Mm2imNarrowCpu {
                             long ws = 4L * g.kh() * g.kw() * ic;        // next output channel's weights
                             int p0 = og * plane + phase * jLen + off;
                             int ix = lo;
-                            if (count > 1) {                                 // two column vectors share each weight broadcast
-                                for (; ix + L < hi; ix += 2 * L) {
-                                    tile2(xT, iwp, ix, ic, w, w0, ws, count > 2 ? 2 * ws : 0, count > 3 ? 3 * ws : 0,
+                            // two column vectors share each weight broadcast
+                            for (; ix + L < hi; ix += 2 * L) {
+                                switch (count) {
+                                    case 1 -> tile2x1(xT, iwp, ix, ic, w, w0, rowT, p0 + ix);
+                                    case 2 -> tile2x2(xT, iwp, ix, ic, w, w0, ws, rowT, p0 + ix, p0 + plane + ix);
+                                    case 3 -> tile2x3(xT, iwp, ix, ic, w, w0, ws, 2 * ws, rowT, p0 + ix, p0 + plane + ix, p0 + 2 * plane + ix);
+                                    default -> tile2(xT, iwp, ix, ic, w, w0, ws, count > 2 ? 2 * ws : 0, count > 3 ? 3 * ws : 0,
                                             rowT, p0 + ix, p0 + plane + ix, count > 2 ? p0 + 2 * plane + ix : dummy,
                                             count > 3 ? p0 + 3 * plane + ix : dummy);
                                 }
@@ -98,6 +102,72 @@ final class Mm2imNarrowCpu {
             long o = 4L * (elem + (long) ix * ic);
             for (int c = 0; c < ic; c++) xT[c * iwp + ix] = x.get(FL, o + 4L * c);
         }
+    }
+
+    /** 2·L columns × exactly 1 output channels. */
+    private static void tile2x1(float[] xT, int iwp, int ix, int ic, MemorySegment w, long w0, float[] rowT, int o0) {
+        FloatVector a0 = FloatVector.fromArray(F, rowT, o0), b0 = FloatVector.fromArray(F, rowT, o0 + L);
+        for (int c = 0; c < ic; c++) {
+            int xo = c * iwp + ix;
+            FloatVector xv = FloatVector.fromArray(F, xT, xo), xu = FloatVector.fromArray(F, xT, xo + L);
+            long wc = w0 + 4L * c;
+            FloatVector v;
+            v = FloatVector.broadcast(F, w.get(FL, wc));
+            a0 = xv.fma(v, a0);
+            b0 = xu.fma(v, b0);
+        }
+        a0.intoArray(rowT, o0);
+        b0.intoArray(rowT, o0 + L);
+    }
+
+    /** 2·L columns × exactly 2 output channels. */
+    private static void tile2x2(float[] xT, int iwp, int ix, int ic, MemorySegment w, long w0, long d1, float[] rowT, int o0, int o1) {
+        FloatVector a0 = FloatVector.fromArray(F, rowT, o0), b0 = FloatVector.fromArray(F, rowT, o0 + L);
+        FloatVector a1 = FloatVector.fromArray(F, rowT, o1), b1 = FloatVector.fromArray(F, rowT, o1 + L);
+        for (int c = 0; c < ic; c++) {
+            int xo = c * iwp + ix;
+            FloatVector xv = FloatVector.fromArray(F, xT, xo), xu = FloatVector.fromArray(F, xT, xo + L);
+            long wc = w0 + 4L * c;
+            FloatVector v;
+            v = FloatVector.broadcast(F, w.get(FL, wc));
+            a0 = xv.fma(v, a0);
+            b0 = xu.fma(v, b0);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d1));
+            a1 = xv.fma(v, a1);
+            b1 = xu.fma(v, b1);
+        }
+        a0.intoArray(rowT, o0);
+        b0.intoArray(rowT, o0 + L);
+        a1.intoArray(rowT, o1);
+        b1.intoArray(rowT, o1 + L);
+    }
+
+    /** 2·L columns × exactly 3 output channels. */
+    private static void tile2x3(float[] xT, int iwp, int ix, int ic, MemorySegment w, long w0, long d1, long d2, float[] rowT, int o0, int o1, int o2) {
+        FloatVector a0 = FloatVector.fromArray(F, rowT, o0), b0 = FloatVector.fromArray(F, rowT, o0 + L);
+        FloatVector a1 = FloatVector.fromArray(F, rowT, o1), b1 = FloatVector.fromArray(F, rowT, o1 + L);
+        FloatVector a2 = FloatVector.fromArray(F, rowT, o2), b2 = FloatVector.fromArray(F, rowT, o2 + L);
+        for (int c = 0; c < ic; c++) {
+            int xo = c * iwp + ix;
+            FloatVector xv = FloatVector.fromArray(F, xT, xo), xu = FloatVector.fromArray(F, xT, xo + L);
+            long wc = w0 + 4L * c;
+            FloatVector v;
+            v = FloatVector.broadcast(F, w.get(FL, wc));
+            a0 = xv.fma(v, a0);
+            b0 = xu.fma(v, b0);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d1));
+            a1 = xv.fma(v, a1);
+            b1 = xu.fma(v, b1);
+            v = FloatVector.broadcast(F, w.get(FL, wc + d2));
+            a2 = xv.fma(v, a2);
+            b2 = xu.fma(v, b2);
+        }
+        a0.intoArray(rowT, o0);
+        b0.intoArray(rowT, o0 + L);
+        a1.intoArray(rowT, o1);
+        b1.intoArray(rowT, o1 + L);
+        a2.intoArray(rowT, o2);
+        b2.intoArray(rowT, o2 + L);
     }
 
     /** 2·L columns × up to 4 output channels (8 accumulators); unused channels go to the dummy plane. */
