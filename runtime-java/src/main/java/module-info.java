@@ -9,6 +9,8 @@ module dev.kiln {
     requires org.jfree.jfreechart;
     requires java.desktop;
     requires HdrHistogram;
+    requires com.microsoft.onnxruntime;
+    requires com.google.protobuf;
 
     exports dev.kiln.bind;
     exports dev.kiln.bind.opencl;
@@ -21,6 +23,12 @@ module dev.kiln {
     exports dev.kiln.device.cuda;
     exports dev.kiln.io;
     exports dev.kiln.basics;
+    exports dev.kiln.tconv;
+    exports dev.kiln.tconv.quant;
+    exports dev.kiln.tconv.reference;
+    exports dev.kiln.tconv.cpu;
+    exports dev.kiln.tconv.impl;
+    exports dev.kiln.tconv.ort;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
     exports dev.kiln.collective.lossy;
@@ -50,5 +58,6 @@ module dev.kiln {
             dev.kiln.device.cuda.CudaBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
             dev.kiln.basics.BasicCpuKernels,
-            dev.kiln.attention.cpu.AttentionCpuKernels;
+            dev.kiln.attention.cpu.AttentionCpuKernels,
+            dev.kiln.tconv.cpu.TConvCpuKernels;
 }

@@ -16,7 +16,8 @@ final class DemoCommand implements Callable<Integer> {
     static final List<DemoSection> SECTIONS = List.of(
             new KernelsDemo(),
             new HelixDemo(),
-            new LossyAllreduceDemo());
+            new LossyAllreduceDemo(),
+            new TconvDemo());
 
     @Option(names = "--backend", split = ",", description = "Backends to run (default: every available one).")
     List<String> backends;

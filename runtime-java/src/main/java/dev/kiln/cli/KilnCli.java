@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 HelixCommand.class,
                 AllreduceCommand.class,
+                TconvCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
