@@ -14,6 +14,9 @@ module dev.kiln {
     exports dev.kiln.device.cpu;
     exports dev.kiln.io;
     exports dev.kiln.basics;
+    exports dev.kiln.tconv;
+    exports dev.kiln.tconv.quant;
+    exports dev.kiln.tconv.reference;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
