@@ -12,6 +12,9 @@ module dev.kiln {
     exports dev.kiln.bind;
     exports dev.kiln.device;
     exports dev.kiln.device.cpu;
+    exports dev.kiln.device.fpga;
+    exports dev.kiln.bind.fpga;
+    exports dev.kiln.bind.xrt;
     exports dev.kiln.io;
     exports dev.kiln.basics;
     exports dev.kiln.tconv;
@@ -27,7 +30,9 @@ module dev.kiln {
     uses dev.kiln.device.cpu.CpuKernelLibrary;
 
     provides dev.kiln.device.Backend with
-            dev.kiln.device.cpu.CpuBackend;
+            dev.kiln.device.cpu.CpuBackend,
+            dev.kiln.device.fpga.FpgaSimBackend,
+            dev.kiln.device.fpga.FpgaXrtBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
             dev.kiln.basics.BasicCpuKernels;
 }
