@@ -32,9 +32,23 @@ public final class Mm2imSim {
     private Mm2imSim() {}
 
     private static final class Lib {
-        static final SymbolLookup LOOKUP = NativeLibraries.bundled("kiln_mm2im_sim");
+        static final SymbolLookup LOOKUP;
+        static final String FAILURE;
+
+        static {
+            SymbolLookup lookup = null;
+            String failure = null;
+            try {
+                lookup = NativeLibraries.bundled("kiln_mm2im_sim");
+            } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
+                failure = LIBRARY + ".so cannot be loaded: " + e.getMessage();
+            }
+            LOOKUP = lookup;
+            FAILURE = failure;
+        }
 
         static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+            if (LOOKUP == null) throw new UnsatisfiedLinkError(FAILURE);
             MemorySegment address = LOOKUP.find(name)
                     .orElseThrow(() -> new UnsatisfiedLinkError(LIBRARY + ".so has no symbol " + name));
             return Linker.nativeLinker().downcallHandle(address, descriptor);
@@ -42,14 +56,7 @@ public final class Mm2imSim {
     }
 
     /** Null when the library loads; otherwise why it does not. */
-    public static String unavailabilityCause() {
-        try {
-            return Lib.LOOKUP != null ? null : LIBRARY + " did not load";
-        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
-            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-            return LIBRARY + ".so cannot be loaded: " + cause.getMessage();
-        }
-    }
+    public static String unavailabilityCause() { return Lib.FAILURE; }
 
     private static final class mm2im_sim_open {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);

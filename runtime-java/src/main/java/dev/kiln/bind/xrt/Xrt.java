@@ -45,36 +45,38 @@ public final class Xrt {
     private Xrt() {}
 
     private static final class Lib {
-        static final SymbolLookup LOOKUP = load();
+        static final SymbolLookup LOOKUP;
+        static final String FAILURE;
 
-        private static SymbolLookup load() {
+        static {
+            SymbolLookup lookup = null;
+            String failure = null;
             IllegalArgumentException last = null;
             for (String soname : SONAMES) {
                 try {
-                    return NativeLibraries.system(soname);
+                    lookup = NativeLibraries.system(soname);
+                    break;
                 } catch (IllegalArgumentException e) {
                     last = e;
                 }
             }
-            throw new UnsatisfiedLinkError("XRT is not installed: none of " + String.join(", ", SONAMES)
-                    + " could be loaded (" + (last == null ? "" : last.getMessage()) + "); install XRT and source /opt/xilinx/xrt/setup.sh");
+            if (lookup == null) {
+                failure = "XRT is not installed: none of " + String.join(", ", SONAMES) + " could be loaded ("
+                        + (last == null ? "" : last.getMessage()) + "); install XRT and source /opt/xilinx/xrt/setup.sh";
+            }
+            LOOKUP = lookup;
+            FAILURE = failure;
         }
 
         static MethodHandle downcall(String name, FunctionDescriptor d, Linker.Option... options) {
+            if (LOOKUP == null) throw new UnsatisfiedLinkError(FAILURE);
             MemorySegment address = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError(LIBRARY + " has no symbol " + name));
             return LINKER.downcallHandle(address, d, options);
         }
     }
 
     /** Null when libxrt_coreutil loads; otherwise why it does not. */
-    public static String unavailabilityCause() {
-        try {
-            return Lib.LOOKUP != null ? null : "XRT did not load";
-        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
-            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
-            return cause.getMessage();
-        }
-    }
+    public static String unavailabilityCause() { return Lib.FAILURE; }
 
     /** A segment that receives {@code errno} of a call bound with {@link #CAPTURE_ERRNO}. */
     public static MemorySegment callState(Arena arena) { return arena.allocate(CALL_STATE); }
