@@ -41,7 +41,11 @@ final class FpgaSimFixture {
         return new Case(s, x, w, bias, zpIn, rq);
     }
 
-    static byte[] run(Device d, Case c, Mm2imDriver.Leftover leftover) {
+    record Result(byte[] output, Mm2imRunStats stats) {}
+
+    static byte[] run(Device d, Case c, Mm2imDriver.Leftover leftover) { return runWithStats(d, c, leftover).output(); }
+
+    static Result runWithStats(Device d, Case c, Mm2imDriver.Leftover leftover) {
         TConvSpec s = c.spec();
         try (Arena arena = Arena.ofConfined();
              Buffer x = d.upload(arena.allocateFrom(JAVA_BYTE, c.x()));
@@ -51,10 +55,11 @@ final class FpgaSimFixture {
              Buffer sh = d.upload(arena.allocateFrom(JAVA_INT, c.rq().shift()));
              Buffer y = d.allocate(s.outputElements())) {
             Object[] args = Mm2imKernel.args(x, w, b, m, sh, y, s.n(), layer(s, c.zpIn(), c.rq().outputZeroPoint()), leftover);
-            d.queue().launch(d.kernel(Mm2imKernel.PROGRAM, Mm2imKernel.FUNCTION), dev.kiln.device.Range.of1D(1, 1), args).await();
+            var event = (Mm2imEvent) d.queue().launch(d.kernel(Mm2imKernel.PROGRAM, Mm2imKernel.FUNCTION), dev.kiln.device.Range.of1D(1, 1), args);
+            event.await();
             MemorySegment out = arena.allocate(s.outputElements());
             d.queue().read(y, 0, out);
-            return out.toArray(JAVA_BYTE);
+            return new Result(out.toArray(JAVA_BYTE), event.stats());
         }
     }
 }
