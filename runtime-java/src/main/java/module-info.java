@@ -8,6 +8,8 @@ module dev.kiln {
     requires com.fasterxml.jackson.databind;
     requires org.jfree.jfreechart;
     requires java.desktop;
+    requires com.microsoft.onnxruntime;
+    requires com.google.protobuf;
 
     exports dev.kiln.bind;
     exports dev.kiln.device;
@@ -20,6 +22,9 @@ module dev.kiln {
     exports dev.kiln.tconv;
     exports dev.kiln.tconv.quant;
     exports dev.kiln.tconv.reference;
+    exports dev.kiln.tconv.cpu;
+    exports dev.kiln.tconv.impl;
+    exports dev.kiln.tconv.ort;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
     exports dev.kiln.cli;
@@ -34,5 +39,6 @@ module dev.kiln {
             dev.kiln.device.fpga.FpgaSimBackend,
             dev.kiln.device.fpga.FpgaXrtBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
-            dev.kiln.basics.BasicCpuKernels;
+            dev.kiln.basics.BasicCpuKernels,
+            dev.kiln.tconv.cpu.TConvCpuKernels;
 }

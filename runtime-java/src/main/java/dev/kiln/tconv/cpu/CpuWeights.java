@@ -1,0 +1,52 @@
+package dev.kiln.tconv.cpu;
+
+import dev.kiln.tconv.TConvSpec;
+
+/**
+ * Weight layouts of the cpu kernels, made once per layer on the host (as ORT pre-packs its weights):
+ * OHWI {@code [Oc, Kh, Kw, Ic]} becomes {@code [Oc/B][Kh][Kw][Ic][B]} with {@code B = block(Oc)} output
+ * channels per row (zero-padded), so a register tile reads {@code B} contiguous weights per input channel.
+ */
+public final class CpuWeights {
+    private CpuWeights() {}
+
+    /** Output channels per packed block for fp32 kernels (a whole number of vectors). */
+    public static int fp32Block(int oc) { return Fp32Tiles.block(oc); }
+
+    /** Output channels per packed block for int8 kernels. */
+    public static int int8Block(int oc) { return Int8Tiles.block(oc); }
+
+    /** fp32 packing; {@code flip} reverses both tap axes (the zero-insertion conv uses the flipped kernel). */
+    public static float[] packFp32(TConvSpec s, float[] ohwi, boolean flip) {
+        int b = fp32Block(s.oc()), blocks = Math.ceilDiv(s.oc(), b);
+        float[] out = new float[Math.multiplyExact(blocks * b, s.kh() * s.kw() * s.ic())];
+        for (int oc = 0; oc < s.oc(); oc++) {
+            for (int ky = 0; ky < s.kh(); ky++) {
+                for (int kx = 0; kx < s.kw(); kx++) {
+                    int ty = flip ? s.kh() - 1 - ky : ky, tx = flip ? s.kw() - 1 - kx : kx;
+                    int src = ((oc * s.kh() + ky) * s.kw() + kx) * s.ic();
+                    int dst = (((oc / b) * s.kh() + ty) * s.kw() + tx) * s.ic() * b + oc % b;
+                    for (int c = 0; c < s.ic(); c++) out[dst + c * b] = ohwi[src + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** int8 packing, widened to int32 (the cpu int8 tiles multiply 32-bit lanes); same layout as fp32. */
+    public static int[] packInt8(TConvSpec s, byte[] ohwi, boolean flip) {
+        int b = int8Block(s.oc()), blocks = Math.ceilDiv(s.oc(), b);
+        int[] out = new int[Math.multiplyExact(blocks * b, s.kh() * s.kw() * s.ic())];
+        for (int oc = 0; oc < s.oc(); oc++) {
+            for (int ky = 0; ky < s.kh(); ky++) {
+                for (int kx = 0; kx < s.kw(); kx++) {
+                    int ty = flip ? s.kh() - 1 - ky : ky, tx = flip ? s.kw() - 1 - kx : kx;
+                    int src = ((oc * s.kh() + ky) * s.kw() + kx) * s.ic();
+                    int dst = (((oc / b) * s.kh() + ty) * s.kw() + tx) * s.ic() * b + oc % b;
+                    for (int c = 0; c < s.ic(); c++) out[dst + c * b] = ohwi[src + c];
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.kiln.tconv.impl;
+
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+import dev.kiln.tconv.TConvImpl;
+import dev.kiln.tconv.TConvOp;
+import dev.kiln.tconv.TConvSpec;
+import dev.kiln.tconv.cpu.CpuWeights;
+import dev.kiln.tconv.quant.Requantizer;
+
+import java.util.Optional;
+
+import static dev.kiln.tconv.impl.KernelOp.INPUT;
+import static dev.kiln.tconv.impl.KernelOp.OUTPUT;
+
+/**
+ * MM2IM: only the taps that land inside the output, summed output-stationary, rows finished in order
+ * (kernel {@code mm2im_f32} / {@code mm2im_i8}). On cpu the weights are packed in channel blocks for the
+ * register tiles; OpenCL and CUDA read OHWI as given.
+ */
+public final class Mm2im implements TConvImpl {
+    @Override public String name() { return "mm2im"; }
+
+    @Override public Optional<String> unsupported(String backend) { return Backends.unsupported(name(), backend); }
+
+    @Override
+    public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
+        Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
+        Uploads u = new Uploads(d);
+        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, false) : weights);
+        Buffer b = u.floats(Uploads.biasOrZeros(bias, s.oc()));
+        return new KernelOp(d, s, u, 4).then("mm2im_f32", Backends.range(d, s.outputElements()), INPUT, w, b, OUTPUT);
+    }
+
+    @Override
+    public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
+        Uploads u = new Uploads(d);
+        Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, false)) : u.bytes(weights);
+        Buffer b = u.ints(Uploads.biasOrZeros(bias, s.oc()));
+        Buffer m = u.ints(rq.multiplier()), sh = u.ints(rq.shift());
+        return new KernelOp(d, s, u, 1).then("mm2im_i8", Backends.range(d, s.outputElements()),
+                INPUT, w, b, m, sh, inZp, rq.outputZeroPoint(), rq.rounding().ordinal(), OUTPUT);
+    }
+}
