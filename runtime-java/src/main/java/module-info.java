@@ -22,6 +22,7 @@ module dev.kiln {
     exports dev.kiln.tconv;
     exports dev.kiln.tconv.quant;
     exports dev.kiln.tconv.reference;
+    exports dev.kiln.tconv.fpga;
     exports dev.kiln.tconv.cpu;
     exports dev.kiln.tconv.impl;
     exports dev.kiln.tconv.ort;

@@ -102,7 +102,7 @@ final class TconvVerify implements Callable<Integer> {
         List<TConvVerifier.Result> out = new ArrayList<>();
         for (var e : devices.entrySet()) {
             for (TConvImpl impl : impls) {
-                if (!impl.supports(e.getKey())) continue;
+                if (impl.unsupported(e.getKey(), false, null).isPresent()) continue;
                 float[] y = TConvRunner.fp32(impl, e.getValue(), s, d.input(), d.weights(), d.bias());
                 out.add(TConvVerifier.compareFp32(impl.name(), e.getKey(), s, ref, y, seed));
             }
@@ -117,7 +117,7 @@ final class TconvVerify implements Callable<Integer> {
         List<TConvVerifier.Result> out = new ArrayList<>();
         for (var e : devices.entrySet()) {
             for (TConvImpl impl : impls) {
-                if (!impl.supports(e.getKey()) || !impl.supportsInt8()) continue;
+                if (impl.unsupported(e.getKey(), true, r).isPresent() || !impl.supportsInt8()) continue;
                 byte[] y = TConvRunner.int8(impl, e.getValue(), s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
                 out.add(TConvVerifier.compareInt8(impl.name(), e.getKey(), s, ref, y, seed));
             }
