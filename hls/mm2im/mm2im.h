@@ -10,6 +10,10 @@
 // between invocations.
 unsigned mm2im_top(unsigned opcode, hls::stream<axis_word>& in, hls::stream<axis_word>& out);
 
+// The same accelerator as an XRT kernel over memory-mapped buffers (mm2im_xrt.cpp).
+extern "C" void mm2im_xrt(unsigned opcode, const unsigned* in, unsigned in_words, unsigned* out, unsigned out_capacity,
+                          unsigned* result);
+
 #ifndef __SYNTHESIS__
 // C-simulation instrumentation: cycles counted for the last invocation from the loop trip counts,
 // initiation intervals and pipeline depths of the code that actually ran (see mm2im.cpp).

@@ -73,10 +73,12 @@ std::vector<int8_t> golden(const Layer& L, const Quant& q, const std::vector<int
 }
 
 // ---- the host side of the protocol (what the Java driver does over the DMA) ----
+// Either the AXI-Stream top (as over the DMA) or the XRT top (as over buffer objects).
 struct Link {
     hls::stream<axis_word> in, out;
     unsigned long long cycles = 0;
     unsigned calls = 0;
+    bool xrt = false;
 
     void push(uint32_t v) {
         axis_word beat;
@@ -98,6 +100,7 @@ struct Link {
         }
     }
     unsigned exec(unsigned op) {
+        if (xrt) return exec_xrt(op);
         unsigned status = mm2im_top(op, in, out);
         cycles += mm2im_counted_cycles();
         calls++;
@@ -106,6 +109,27 @@ struct Link {
             std::exit(2);
         }
         return status;
+    }
+    unsigned exec_xrt(unsigned op) {
+        std::vector<unsigned> words;
+        while (!in.empty()) words.push_back(static_cast<unsigned>(in.read().data));
+        std::vector<unsigned> buf(1 << 16);
+        unsigned result[4] = {};
+        mm2im_xrt(op, words.data(), static_cast<unsigned>(words.size()), buf.data(), static_cast<unsigned>(buf.size()), result);
+        cycles += mm2im_counted_cycles();
+        calls++;
+        if (result[2] != words.size() || result[3] != 0 || result[1] > buf.size()) {
+            std::fprintf(stderr, "mm2im_xrt opcode %u: read %u of %zu words, %u overruns, wrote %u\n", op, result[2], words.size(),
+                         result[3], result[1]);
+            std::exit(2);
+        }
+        for (unsigned i = 0; i < result[1]; i++) {
+            axis_word beat;
+            beat.data = buf[i];
+            beat.last = i + 1 == result[1];
+            out.write(beat);
+        }
+        return result[0];
     }
 };
 
@@ -122,8 +146,9 @@ int g_failures = 0;
 // Runs the filter groups of 8 on the accelerator; leftover filters (Oc % 8) are left to the caller's
 // CPU path, as the paper's driver does. Returns the counted cycles.
 unsigned long long run_accelerator(const Layer& L, const Quant& q, const std::vector<int8_t>& x,
-                                   const std::vector<int8_t>& w, std::vector<int8_t>& y) {
+                                   const std::vector<int8_t>& w, std::vector<int8_t>& y, bool xrt = false) {
     Link link;
+    link.xrt = xrt;
     const int oh = L.oh(), ow = L.ow();
     const int icw = (L.ic + MM2IM_UF - 1) / MM2IM_UF, icp = icw * MM2IM_UF;
     const int groups = L.oc / MM2IM_PE_COUNT;
@@ -207,7 +232,7 @@ Quant random_quant(const Layer& L, std::mt19937_64& rng) {
     return q;
 }
 
-bool check_layer(const Layer& L, std::mt19937_64& rng, bool print_cycles, const char* name) {
+bool check_layer(const Layer& L, std::mt19937_64& rng, bool print_cycles, const char* name, bool xrt = false) {
     std::vector<int8_t> x(static_cast<size_t>(L.ih) * L.iw * L.ic), w(static_cast<size_t>(L.oc) * L.kh * L.kw * L.ic);
     for (auto& v : x) v = static_cast<int8_t>(rng() % 256 - 128);
     for (auto& v : w) v = static_cast<int8_t>(rng() % 255 - 127);
@@ -217,7 +242,7 @@ bool check_layer(const Layer& L, std::mt19937_64& rng, bool print_cycles, const 
     const int acc_oc = L.oc / MM2IM_PE_COUNT * MM2IM_PE_COUNT;
     for (size_t i = 0; i < got.size(); i++)
         if (static_cast<int>(i % L.oc) < acc_oc) got[i] = 0x5A;  // poison: every byte must be stored
-    unsigned long long cycles = run_accelerator(L, q, x, w, got);
+    unsigned long long cycles = run_accelerator(L, q, x, w, got, xrt);
     size_t bad = 0, first = 0;
     for (size_t i = 0; i < got.size(); i++)
         if (got[i] != want[i] && bad++ == 0) first = i;
@@ -269,6 +294,9 @@ int main(int argc, char** argv) {
     check_rejections();
 
     int layers = 0;
+    // The XRT top (memory-mapped buffers) runs the same core: two layers through it.
+    layers += check_layer(same(2, 16, 5, 5, 5, 48), rng, print_cycles, "xrt top", true) ? 1 : 0;
+    layers += check_layer(Layer{3, 5, 20, 12, 3, 2, 2, 3, 1, 0, 0, 1}, rng, print_cycles, "xrt top", true) ? 1 : 0;
     // Edge cases: non-square, VALID, explicit pads, K < s, stride 3, Oc % 8 != 0, Ic % 16 != 0, 1x1 input.
     const Layer edge[] = {
         {3, 5, 20, 8, 3, 2, 2, 3, 1, 0, 0, 1},   {4, 4, 16, 12, 2, 2, 3, 3, 0, 0, 0, 0},

@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * The MM2IM accelerator on a board, through XRT. The bitstream's kernel is {@value #KERNEL}
  * ({@code hls/mm2im/mm2im_xrt.cpp}): the AXI-Stream accelerator behind memory-mapped ports, so that one
  * {@code xrtKernelRun(opcode, in, in_words, out, out_capacity, result)} is one invocation; the buffer objects
- * play the DMA's part. Result words: status, output word count.
+ * play the DMA's part. Result words: status, output words produced, input words read, reads past the input.
  */
 public final class XrtPort implements Mm2imPort {
     public static final String KERNEL = "mm2im_xrt";
@@ -101,6 +101,12 @@ public final class XrtPort implements Mm2imPort {
         Xrt.check("xrtBORead", Xrt.xrtBORead(callState, resultBo, result, 16, 0), callState);
         int status = result.getAtIndex(JAVA_INT, 0);
         long words = Integer.toUnsignedLong(result.getAtIndex(JAVA_INT, 1));
+        long read = Integer.toUnsignedLong(result.getAtIndex(JAVA_INT, 2)), overrun = Integer.toUnsignedLong(result.getAtIndex(JAVA_INT, 3));
+        if (read != inWords || overrun != 0 || words * 4 > out.byteSize()) {
+            throw new IllegalStateException("mm2im_xrt run (" + Mm2imProtocol.opcodeName(opcode) + ") broke the protocol: read " + read + " of "
+                    + inWords + " input words, " + overrun + " reads past them, wrote " + words + " words into room for " + out.byteSize() / 4
+                    + " (status " + Mm2imProtocol.statusName(status) + ")");
+        }
         if (words > 0) {
             Xrt.check("xrtBOSync", Xrt.xrtBOSync(callState, outBo, Xrt.XCL_BO_SYNC_BO_FROM_DEVICE, words * 4, 0), callState);
             Xrt.check("xrtBORead", Xrt.xrtBORead(callState, outBo, out, words * 4, 0), callState);
