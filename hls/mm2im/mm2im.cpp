@@ -32,21 +32,24 @@ unsigned mm2im_top(unsigned opcode, hls::stream<axis_word>& in, hls::stream<axis
 #pragma HLS ARRAY_PARTITION variable = shift complete
     static acc_t acc[PE][MM2IM_ACC_SIZE];
 #pragma HLS ARRAY_PARTITION variable = acc dim = 1 complete
-    static i8_t inp[MM2IM_INP_BUF_WORDS][UF];
-#pragma HLS ARRAY_PARTITION variable = inp dim = 2 complete
-    static int inp_first = 0;
-    static int inp_count = 0;
+    static i8_t inp0[MM2IM_INP_BUF_WORDS][UF];
+    static i8_t inp1[MM2IM_INP_BUF_WORDS][UF];
+#pragma HLS ARRAY_PARTITION variable = inp0 dim = 2 complete
+#pragma HLS ARRAY_PARTITION variable = inp1 dim = 2 complete
+    static int ready_bank = -1;
+    static int ready_first = 0;
+    static int ready_count = 0;
 
     Cursor ic = {0, 0, 0}, oc = {0, 0, 0};
-    return mm2im_core(opcode, in, ic, out, oc, cfg, cfg_valid, wgt_valid, wgt, rowterm, bias, mult, shift, acc, inp,
-                      inp_first, inp_count);
+    return mm2im_core(opcode, in, ic, out, oc, cfg, cfg_valid, wgt_valid, wgt, rowterm, bias, mult, shift, acc, inp0,
+                      inp1, ready_bank, ready_first, ready_count);
 }
 
 #ifndef __SYNTHESIS__
+// LOAD_INP and SCHEDULE overlap (different input banks, one dataflow region): the longer of the two counts.
 unsigned long long mm2im_counted_cycles() {
-    unsigned long long total = MM2IM_CYC_CONTROL;
-    for (int i = 0; i < 5; i++) total += g_phase_cycles[i];
-    return total;
+    const unsigned long long* p = g_phase_cycles;
+    return MM2IM_CYC_CONTROL + p[0] + p[1] + (p[2] > p[3] ? p[2] : p[3]) + p[4];
 }
 
 void mm2im_counted_phase_cycles(unsigned long long phases[5]) {

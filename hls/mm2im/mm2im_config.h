@@ -19,7 +19,7 @@
 // Per-PE int32 accumulators (power of two: indexed by out_index mod ACC_SIZE). Rows are stored as soon
 // as complete, so at most Kh output rows are open at once; the config needs Kh*Ow <= ACC_SIZE.
 #define MM2IM_ACC_SIZE 4096
-// Input buffer, in UF-wide words: one LOAD_INP chunk of pixels*ceil(Ic/16) words.
+// Input buffer, in UF-wide words, two banks of it: one LOAD_INP chunk of pixels*ceil(Ic/16) words each.
 #define MM2IM_INP_BUF_WORDS 2048
 // Largest output side and input side (index widths; far above anything the buffers allow).
 #define MM2IM_MAX_DIM 4096
@@ -32,7 +32,9 @@
 #define MM2IM_BYTES_PER_WORD 4
 
 // Opcode bits written to the AXI-Lite `opcode` register (the authors' encoding). Several may be set in
-// one invocation; they run in this order and each reads its own payload from the input stream.
+// one invocation; they run in this order and each reads its own payload from the input stream, except
+// that LOAD_INP and SCHEDULE run concurrently: SCHEDULE computes the chunk the *previous* LOAD_INP
+// loaded while this one streams the next chunk into the other input bank.
 #define MM2IM_OP_LOAD_CONFIG 1u
 #define MM2IM_OP_LOAD_WGT 2u
 #define MM2IM_OP_LOAD_INP 4u
@@ -69,6 +71,7 @@
 #define MM2IM_ERR_INPUT_RANGE (1u << 6)     // input chunk outside the image or larger than the input buffer
 #define MM2IM_ERR_STORE_RANGE (1u << 7)     // store rows outside the output
 #define MM2IM_ERR_SHIFT_RANGE (1u << 8)     // a per-channel shift outside [-31, 30] or a negative multiplier
+#define MM2IM_ERR_INPUT_BUSY (1u << 9)      // LOAD_INP without SCHEDULE while a loaded chunk still waits
 
 // Pipeline depths and fixed costs used by the counted-cycle instrumentation and by the Java cycle model
 // (dev.kiln.device.fpga.Mm2imCycleModel): estimates for a 200 MHz schedule, not synthesis reports.

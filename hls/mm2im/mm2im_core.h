@@ -88,7 +88,7 @@ inline bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
 // LOAD_CONFIG: always consumes its 13 words; a config the buffers cannot hold is rejected whole.
 template <class InPort>
 unsigned load_config(InPort& in, Cursor& ic, Config& cfg, bool& cfg_valid, bool& wgt_valid,
-                     acc_t acc[PE][MM2IM_ACC_SIZE], int& inp_count) {
+                     acc_t acc[PE][MM2IM_ACC_SIZE], int& ready_bank) {
     int w[MM2IM_CFG_WORDS];
 CFG_READ:
     for (int i = 0; i < MM2IM_CFG_WORDS; i++) {
@@ -114,7 +114,7 @@ CFG_READ:
 
     cfg_valid = false;
     wgt_valid = false;
-    inp_count = 0;
+    ready_bank = -1;
     unsigned status = MM2IM_OK;
     if (!in_range(c.ic, 1, MM2IM_MAX_IC) || !in_range(c.ih, 1, MM2IM_MAX_DIM) || !in_range(c.iw, 1, MM2IM_MAX_DIM) ||
         !in_range(c.oh, 1, MM2IM_MAX_DIM) || !in_range(c.ow, 1, MM2IM_MAX_DIM) || !in_range(c.kh, 1, MM2IM_MAX_K) ||
@@ -196,18 +196,22 @@ WGT_QUANT:
     return status;
 }
 
-// LOAD_INP: header (first pixel, pixel count), then the pixels, ceil(Ic/16)*4 words each.
+// LOAD_INP: header (first pixel, pixel count), then the pixels, ceil(Ic/16)*4 words each, into `bank`.
 template <class InPort>
-unsigned load_input(InPort& in, Cursor& ic, const Config& cfg, i8_t inp[MM2IM_INP_BUF_WORDS][UF],
-                    int& inp_first, int& inp_count) {
+void load_input(InPort& in, Cursor& ic, const Config& cfg, bool do_load, i8_t bank[MM2IM_INP_BUF_WORDS][UF], int& first_out,
+                int& count_out, unsigned& status) {
+    status = MM2IM_OK;
+    first_out = 0;
+    count_out = 0;
+    if (!do_load) return;
     const int first = static_cast<int>(read_word(in, ic));
     const int n = static_cast<int>(read_word(in, ic));
     count(PH_INP, 2);
-    inp_count = 0;
     const long long pixels = static_cast<long long>(cfg.ih) * cfg.iw;
     if (first < 0 || n < 1 || first + static_cast<long long>(n) > pixels ||
         static_cast<long long>(n) * cfg.ic_words > MM2IM_INP_BUF_WORDS) {
-        return MM2IM_ERR_INPUT_RANGE;
+        status = MM2IM_ERR_INPUT_RANGE;
+        return;
     }
     const int words = n * cfg.ic_words * (UF / MM2IM_BYTES_PER_WORD);
 INP_WORDS:
@@ -219,13 +223,12 @@ INP_WORDS:
         int lane = (i % (UF / MM2IM_BYTES_PER_WORD)) * MM2IM_BYTES_PER_WORD;
         for (int b = 0; b < MM2IM_BYTES_PER_WORD; b++) {
 #pragma HLS UNROLL
-            inp[addr][lane + b] = byte_of(word, b);
+            bank[addr][lane + b] = byte_of(word, b);
         }
     }
     count(PH_INP, static_cast<unsigned long long>(words));
-    inp_first = first;
-    inp_count = n;
-    return MM2IM_OK;
+    first_out = first;
+    count_out = n;
 }
 
 // The compute-map decoder. For input pixel (ih, iw) the kernel's origin in the output is
@@ -349,19 +352,24 @@ PE_LOOP:
         d = (d == cfg.ic_words - 1) ? 0 : d + 1;
     }
 #ifndef __SYNTHESIS__
-    count(PH_SCHEDULE, finish > 0 ? finish + MM2IM_CYC_PE : 0);
+    count(PH_SCHEDULE, finish > 0 ? MM2IM_CYC_DECODER + finish + MM2IM_CYC_PE : 0);
 #endif
 }
 
-inline void schedule(const Config& cfg, int inp_first, int inp_count, const i8_t inp[MM2IM_INP_BUF_WORDS][UF],
-              const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF], const acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K],
-              acc_t acc[PE][MM2IM_ACC_SIZE]) {
+// LOAD_INP and SCHEDULE in one invocation run concurrently on the two input banks: the new chunk streams
+// into one bank while the decoder and PEs work through the chunk loaded by the previous invocation from
+// the other, so the input DMA hides behind the MACs.
+template <class InPort>
+void load_and_schedule(InPort& in, Cursor& ic, const Config& cfg, bool do_load, i8_t load_bank[MM2IM_INP_BUF_WORDS][UF],
+                       int& new_first, int& new_count, unsigned& load_status, int sched_first, int sched_count,
+                       const i8_t sched_bank[MM2IM_INP_BUF_WORDS][UF], const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF],
+                       const acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K], acc_t acc[PE][MM2IM_ACC_SIZE]) {
 #pragma HLS DATAFLOW
     hls::stream<TapJob> tap_fifo[PE];
 #pragma HLS STREAM variable = tap_fifo depth = MM2IM_TAP_FIFO_DEPTH
-    decode(cfg, inp_first, inp_count, tap_fifo);
-    pe_array(cfg, inp, wgt, rowterm, acc, tap_fifo);
-    count(PH_SCHEDULE, MM2IM_CYC_DECODER);
+    load_input(in, ic, cfg, do_load, load_bank, new_first, new_count, load_status);
+    decode(cfg, sched_first, sched_count, tap_fifo);
+    pe_array(cfg, sched_bank, wgt, rowterm, acc, tap_fifo);
 }
 
 // The post-processing unit: TFLite's MultiplyByQuantizedMultiplier with single rounding,
@@ -431,7 +439,8 @@ template <class InPort, class OutPort>
 unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Cursor& oc, Config& cfg, bool& cfg_valid,
                     bool& wgt_valid, i8_t wgt[PE][MM2IM_WGT_DEPTH][UF], acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K],
                     acc_t bias[PE], acc_t mult[PE], ap_int<8> shift[PE], acc_t acc[PE][MM2IM_ACC_SIZE],
-                    i8_t inp[MM2IM_INP_BUF_WORDS][UF], int& inp_first, int& inp_count) {
+                    i8_t inp0[MM2IM_INP_BUF_WORDS][UF], i8_t inp1[MM2IM_INP_BUF_WORDS][UF], int& ready_bank,
+                    int& ready_first, int& ready_count) {
 #pragma HLS INLINE
 #ifndef __SYNTHESIS__
     for (int i = 0; i < 5; i++) g_phase_cycles[i] = 0;
@@ -439,7 +448,7 @@ unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Curso
     if (opcode & ~MM2IM_OP_ALL) return MM2IM_ERR_OPCODE;
     unsigned status = MM2IM_OK;
     if (opcode & MM2IM_OP_LOAD_CONFIG) {
-        status |= load_config(in, ic, cfg, cfg_valid, wgt_valid, acc, inp_count);
+        status |= load_config(in, ic, cfg, cfg_valid, wgt_valid, acc, ready_bank);
         if (status != MM2IM_OK) return status;
     }
     if ((opcode & ~MM2IM_OP_LOAD_CONFIG) && !cfg_valid) return status | MM2IM_ERR_NO_CONFIG;
@@ -448,13 +457,30 @@ unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Curso
         if (status != MM2IM_OK) return status;
     }
     if ((opcode & (MM2IM_OP_SCHEDULE | MM2IM_OP_STORE)) && !wgt_valid) return status | MM2IM_ERR_NO_WEIGHTS;
-    if (opcode & MM2IM_OP_LOAD_INP) {
-        status |= load_input(in, ic, cfg, inp, inp_first, inp_count);
-        if (status != MM2IM_OK) return status;
-    }
-    if ((opcode & MM2IM_OP_SCHEDULE) && inp_count > 0) {
-        schedule(cfg, inp_first, inp_count, inp, wgt, rowterm, acc);
-        inp_count = 0;  // a SCHEDULE consumes the buffered pixels; scheduling them twice would double-count
+    // Input banks: LOAD_INP fills the bank that is not waiting; SCHEDULE computes the waiting one.
+    const bool do_load = (opcode & MM2IM_OP_LOAD_INP) != 0;
+    const bool do_sched = (opcode & MM2IM_OP_SCHEDULE) && ready_bank >= 0;
+    if (do_load && ready_bank >= 0 && !(opcode & MM2IM_OP_SCHEDULE)) return status | MM2IM_ERR_INPUT_BUSY;
+    if (do_load || do_sched) {
+        const int sched_first = do_sched ? ready_first : 0, sched_count = do_sched ? ready_count : 0;
+        int new_first = 0, new_count = 0;
+        unsigned load_status = MM2IM_OK;
+        if (ready_bank == 0) {  // bank 0 waits: load into 1
+            load_and_schedule(in, ic, cfg, do_load, inp1, new_first, new_count, load_status, sched_first, sched_count, inp0,
+                              wgt, rowterm, acc);
+        } else {
+            load_and_schedule(in, ic, cfg, do_load, inp0, new_first, new_count, load_status, sched_first, sched_count, inp1,
+                              wgt, rowterm, acc);
+        }
+        const int loaded_bank = ready_bank == 0 ? 1 : 0;
+        if (do_sched) ready_bank = -1;  // a SCHEDULE consumes its chunk; scheduling it twice would double-count
+        if (do_load) {
+            status |= load_status;
+            if (load_status != MM2IM_OK) return status;
+            ready_bank = loaded_bank;
+            ready_first = new_first;
+            ready_count = new_count;
+        }
     }
     if (opcode & MM2IM_OP_STORE) {
         status |= store(in, ic, out, oc, cfg, acc, bias, mult, shift);

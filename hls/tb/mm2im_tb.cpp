@@ -180,35 +180,51 @@ unsigned long long run_accelerator(const Layer& L, const Quant& q, const std::ve
         }
         unsigned st = link.exec(MM2IM_OP_LOAD_WGT);
         CHECK(st == MM2IM_OK, "weights status %u", st);
-        int stored = 0;
+        // Chunks of input pixels in stream order; each invocation loads chunk k while the accelerator
+        // computes chunk k-1 (the other input bank), then stores the rows chunk k-1 completed.
+        struct Chunk { int iy, x0, n, ready; bool row_end; };
+        std::vector<Chunk> chunks;
         for (int iy = 0; iy < L.ih; iy++) {
+            int ready = iy == L.ih - 1 ? oh : (iy + 1) * L.sh - L.pt;
+            ready = ready < 0 ? 0 : ready > oh ? oh : ready;
             for (int x0 = 0; x0 < L.iw; x0 += chunk) {
                 int n = L.iw - x0 < chunk ? L.iw - x0 : chunk;
-                bool last_chunk = x0 + n == L.iw;
-                int ready = iy == L.ih - 1 ? oh : (iy + 1) * L.sh - L.pt;
-                ready = ready < 0 ? 0 : ready > oh ? oh : ready;
-                unsigned op = MM2IM_OP_LOAD_INP | MM2IM_OP_SCHEDULE;
-                link.push(static_cast<uint32_t>(iy * L.iw + x0));
-                link.push(static_cast<uint32_t>(n));
-                for (int p = 0; p < n; p++) link.push_bytes(&x[(static_cast<size_t>(iy) * L.iw + x0 + p) * L.ic], L.ic, icp);
-                if (last_chunk && ready > stored) {
+                chunks.push_back(Chunk{iy, x0, n, ready, x0 + n == L.iw});
+            }
+        }
+        int stored = 0;
+        for (size_t k = 0; k <= chunks.size(); k++) {
+            unsigned op = 0;
+            if (k < chunks.size()) {
+                const Chunk& c = chunks[k];
+                op |= MM2IM_OP_LOAD_INP;
+                link.push(static_cast<uint32_t>(c.iy * L.iw + c.x0));
+                link.push(static_cast<uint32_t>(c.n));
+                for (int p = 0; p < c.n; p++) link.push_bytes(&x[(static_cast<size_t>(c.iy) * L.iw + c.x0 + p) * L.ic], L.ic, icp);
+            }
+            int ready = stored;
+            if (k > 0) {
+                op |= MM2IM_OP_SCHEDULE;
+                const Chunk& done = chunks[k - 1];
+                if (done.row_end && done.ready > stored) {
+                    ready = done.ready;
                     op |= MM2IM_OP_STORE;
                     link.push(static_cast<uint32_t>(stored));
                     link.push(static_cast<uint32_t>(ready - stored));
                 }
-                st = link.exec(op);
-                CHECK(st == MM2IM_OK, "op %u status %u", op, st);
-                if (op & MM2IM_OP_STORE) {
-                    for (int r = stored; r < ready; r++)
-                        for (int ox = 0; ox < ow; ox++)
-                            for (int wd = 0; wd < 2; wd++) {
-                                uint32_t word = static_cast<uint32_t>(link.out.read().data);
-                                for (int b = 0; b < 4; b++)
-                                    y[(static_cast<size_t>(r) * ow + ox) * L.oc + f0 + wd * 4 + b] =
-                                        static_cast<int8_t>((word >> (8 * b)) & 0xFF);
-                            }
-                    stored = ready;
-                }
+            }
+            st = link.exec(op);
+            CHECK(st == MM2IM_OK, "op %u status %u", op, st);
+            if (op & MM2IM_OP_STORE) {
+                for (int r = stored; r < ready; r++)
+                    for (int ox = 0; ox < ow; ox++)
+                        for (int wd = 0; wd < 2; wd++) {
+                            uint32_t word = static_cast<uint32_t>(link.out.read().data);
+                            for (int b = 0; b < 4; b++)
+                                y[(static_cast<size_t>(r) * ow + ox) * L.oc + f0 + wd * 4 + b] =
+                                    static_cast<int8_t>((word >> (8 * b)) & 0xFF);
+                        }
+                stored = ready;
             }
         }
         CHECK(stored == oh, "stored %d of %d rows", stored, oh);

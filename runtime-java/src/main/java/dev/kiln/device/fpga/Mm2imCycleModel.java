@@ -12,7 +12,8 @@ package dev.kiln.device.fpga;
  * <li>LOAD_INP: 2 header words + one cycle per input word ({@code pixels·⌈Ic/16⌉·4});</li>
  * <li>SCHEDULE: the decoder emits one valid tap per cycle (a pixel with none costs one), the PE array takes
  *     {@code ⌈Ic/16⌉} cycles per tap (II=1 over tap × depth); they run as a dataflow, so the longer of the two,
- *     plus both pipeline depths;</li>
+ *     plus both pipeline depths. It runs concurrently with the LOAD_INP of the next chunk (the other input
+ *     bank), so an invocation costs the longer of the two;</li>
  * <li>STORE: 2 header words + one cycle per output word ({@code rows·Ow·⌈nf/4⌉}) + the PPU depth.</li>
  * </ul>
  * The host side adds a fixed cost per invocation (AXI-Lite writes, DMA descriptors, waiting for the
@@ -44,7 +45,8 @@ public record Mm2imCycleModel(Mm2imLimits limits, double clockMhz, double hostMi
     /**
      * @param cycles           accelerator cycles (sum over invocations)
      * @param invocations      accelerator invocations
-     * @param phaseCycles      cycles by phase: config, weights, input, schedule, store (control overhead apart)
+     * @param phaseCycles      cycles by phase: config, weights, input, schedule, store (control overhead apart;
+     *                         input and schedule overlap, so the total is less than their sum)
      * @param acceleratorMacs  useful MACs done on the accelerator
      * @param cpuLeftoverMacs  useful MACs of the leftover filters, done on the host CPU
      */
@@ -65,62 +67,59 @@ public record Mm2imCycleModel(Mm2imLimits limits, double clockMhz, double hostMi
         long[] phase = new long[5];
         long invocations = 0;
 
-        // Valid taps per input column and per input row: the decoder's rectangle sides.
+        // Valid taps per input column: the decoder's rectangle widths.
         int[] colTaps = new int[l.iw()];
         for (int ix = 0; ix < l.iw(); ix++) colTaps[ix] = Mm2imLayer.validTapsAt(ix, l.kw(), l.sw(), l.pl(), l.ow());
-
-        // One image's streaming schedule for a group of nf filters (the same for every group of that size).
-        long[] imageCost = new long[2];  // [0] nf = pe, [1] nf = rest
-        long imageInvocations = 0;
-        long[] imagePhase8 = new long[5], imagePhaseRest = new long[5];
-        int rest = onAccelerator % pe;
-        for (int g = 0; g < 2; g++) {
-            int nf = g == 0 ? pe : rest;
-            if (nf == 0) continue;
-            long[] p = g == 0 ? imagePhase8 : imagePhaseRest;
-            int wpp = Math.ceilDiv(nf, Mm2imLimits.BYTES_PER_WORD);
-            int stored = 0;
-            long calls = 0;
-            for (int iy = 0; iy < l.ih(); iy++) {
-                int rowTaps = Mm2imLayer.validTapsAt(iy, l.kh(), l.sh(), l.pt(), l.oh());
-                int ready = iy == l.ih() - 1 ? l.oh() : (int) Math.clamp((long) (iy + 1) * l.sh() - l.pt(), 0, l.oh());
-                for (int x0 = 0; x0 < l.iw(); x0 += chunk) {
-                    int n = Math.min(chunk, l.iw() - x0);
-                    calls++;
-                    p[2] += 2 + (long) n * icw * 4;
-                    long jobs = 0, decoder = 0;
-                    for (int ix = x0; ix < x0 + n; ix++) {
-                        long t = (long) rowTaps * colTaps[ix];
-                        jobs += t;
-                        decoder += Math.max(1, t);
-                    }
-                    long pes = jobs * icw;
-                    p[3] += limits.cycDecoder() + (jobs > 0 ? Math.max(pes, decoder) + 1 + limits.cycPe() : 0);
-                    if (x0 + n == l.iw() && ready > stored) {
-                        p[4] += 2 + (long) (ready - stored) * l.ow() * wpp + limits.cycPpu();
-                        stored = ready;
-                    }
-                }
+        java.util.List<Mm2imDriver.Chunk> chunks = Mm2imDriver.chunks(l, batch, chunk);
+        long[] load = new long[chunks.size()], sched = new long[chunks.size()];
+        for (int k = 0; k < chunks.size(); k++) {
+            Mm2imDriver.Chunk c = chunks.get(k);
+            load[k] = 2 + (long) c.n() * icw * 4;
+            int rowTaps = Mm2imLayer.validTapsAt(c.iy(), l.kh(), l.sh(), l.pt(), l.oh());
+            long jobs = 0, decoder = 0;
+            for (int ix = c.x0(); ix < c.x0() + c.n(); ix++) {
+                long t = (long) rowTaps * colTaps[ix];
+                jobs += t;
+                decoder += Math.max(1, t);  // a pixel without valid taps still takes the decoder a cycle
             }
-            if (g == 0) imageInvocations = calls;
-            imageCost[g] = calls;
+            // Decoder (1 tap/cycle) and PEs (ceil(Ic/16) cycles/tap) overlap as a dataflow.
+            sched[k] = jobs > 0 ? limits.cycDecoder() + Math.max(jobs * icw, decoder) + 1 + limits.cycPe() : 0;
         }
-        int fullGroups = onAccelerator / pe;
+
+        int fullGroups = onAccelerator / pe, rest = onAccelerator % pe;
         int groups = fullGroups + (rest > 0 ? 1 : 0);
         // LOAD_CONFIG: once, and again when the last group is smaller.
         int configs = (fullGroups > 0 ? 1 : 0) + (rest > 0 ? 1 : 0);
         phase[0] += (long) configs * (Mm2imProtocol.CONFIG_WORDS + limits.accSize());
         invocations += configs;
+        long overlapped = 0;
         for (int g = 0; g < groups; g++) {
             int nf = g < fullGroups ? pe : rest;
             phase[1] += (long) nf * ((long) taps * icw * 4 + taps) + 3L * nf;
             invocations++;
-            long[] p = g < fullGroups ? imagePhase8 : imagePhaseRest;
-            for (int i = 2; i < 5; i++) phase[i] += batch * p[i];
-            invocations += batch * (g < fullGroups ? imageInvocations : imageCost[1]);
+            int wpp = Math.ceilDiv(nf, Mm2imLimits.BYTES_PER_WORD);
+            // Invocation k loads chunk k while computing chunk k-1, then stores the rows chunk k-1 completed.
+            int stored = 0, storedImage = 0;
+            for (int k = 0; k <= chunks.size(); k++) {
+                long ld = k < chunks.size() ? load[k] : 0, sc = k > 0 ? sched[k - 1] : 0;
+                phase[2] += ld;
+                phase[3] += sc;
+                overlapped += Math.max(ld, sc);
+                invocations++;
+                if (k > 0) {
+                    Mm2imDriver.Chunk done = chunks.get(k - 1);
+                    if (done.b() != storedImage) {
+                        storedImage = done.b();
+                        stored = 0;
+                    }
+                    if (done.rowEnd() && done.ready() > stored) {
+                        phase[4] += 2 + (long) (done.ready() - stored) * l.ow() * wpp + limits.cycPpu();
+                        stored = done.ready();
+                    }
+                }
+            }
         }
-        long cycles = invocations * limits.cycControl();
-        for (long c : phase) cycles += c;
+        long cycles = invocations * limits.cycControl() + phase[0] + phase[1] + overlapped + phase[4];
         long accMacs = (long) batch * l.validTapRows() * l.validTapCols() * l.ic() * onAccelerator;
         long cpuMacs = (long) batch * l.validTapRows() * l.validTapCols() * l.ic() * (l.oc() - onAccelerator);
         double seconds = cycles / (clockMhz * 1e6);

@@ -14,9 +14,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
  * <li>LOAD_CONFIG once per layer (again only if the filter count of a group changes).</li>
  * <li>Per group of 8 filters: LOAD_WGT (each filter's {@code Kh·Kw} weight rows, depth padded to 16, then its
  *     row-sum terms {@code −zp_in·Σw}; then bias, multiplier, shift per filter).</li>
- * <li>Per image, per input row, in chunks that fit the input buffer: LOAD_INP|SCHEDULE; with the row's
- *     last chunk also STORE of every output row no later input row can touch (row {@code oy} is final once
- *     input row {@code floor((oy + pt) / sh)} has streamed), so rows leave the chip as soon as complete.</li>
+ * <li>The input in chunks that fit one input bank (per image, per input row), pipelined by one chunk:
+ *     invocation {@code k} is LOAD_INP of chunk {@code k} | SCHEDULE of chunk {@code k−1} (the accelerator
+ *     runs both at once on its two input banks) | STORE of every output row chunk {@code k−1} completed
+ *     (row {@code oy} is final once input row {@code floor((oy + pt) / sh)} has streamed), so rows leave
+ *     the chip as soon as they are complete.</li>
  * </ol>
  * Filters left over when {@code Oc} is not a multiple of 8 run on the CPU, as in the paper
  * ({@link Leftover#CPU}); {@link Leftover#ACCELERATOR} sends them as a smaller last group instead.
@@ -73,10 +75,7 @@ public final class Mm2imDriver {
                     configured = nf;
                 }
                 loadWeights(l, f0, nf, w, bias, multiplier, shift, in, out, stats);
-                for (int b = 0; b < batch; b++) {
-                    streamImage(l, f0, nf, x.asSlice(b * l.inputBytes(), l.inputBytes()),
-                            y.asSlice(b * l.outputBytes(), l.outputBytes()), in, out, stats);
-                }
+                streamInput(l, batch, f0, nf, x, y, in, out, stats);
             }
         }
         if (onAccelerator < l.oc()) {
@@ -118,40 +117,67 @@ public final class Mm2imDriver {
         exec(Mm2imProtocol.OP_LOAD_WGT, in, out, stats);
     }
 
-    private void streamImage(Mm2imLayer l, int f0, int nf, MemorySegment x, MemorySegment y, Words in, MemorySegment out,
-                             Stats stats) {
-        int ic = l.ic(), padded = limits.icWords(ic) * limits.uf(), chunk = limits.chunkPixels(ic);
+    /** One chunk of input pixels: image {@code b}, row {@code iy}, columns {@code [x0, x0+n)}. */
+    record Chunk(int b, int iy, int x0, int n, boolean rowEnd, int ready) {}
+
+    /** The chunks of {@code batch} images in stream order; {@code ready}: output rows complete after the row. */
+    static java.util.List<Chunk> chunks(Mm2imLayer l, int batch, int chunkPixels) {
+        java.util.List<Chunk> out = new java.util.ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            for (int iy = 0; iy < l.ih(); iy++) {
+                // Output rows below (iy+1)·sh − pt get nothing from later input rows: complete after this row.
+                int ready = iy == l.ih() - 1 ? l.oh() : (int) Math.clamp((long) (iy + 1) * l.sh() - l.pt(), 0, l.oh());
+                for (int x0 = 0; x0 < l.iw(); x0 += chunkPixels) {
+                    int n = Math.min(chunkPixels, l.iw() - x0);
+                    out.add(new Chunk(b, iy, x0, n, x0 + n == l.iw(), ready));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void streamInput(Mm2imLayer l, int batch, int f0, int nf, MemorySegment x, MemorySegment y, Words in,
+                             MemorySegment out, Stats stats) {
+        int ic = l.ic(), padded = limits.icWords(ic) * limits.uf();
         int wordsPerPixel = Math.ceilDiv(nf, Mm2imLimits.BYTES_PER_WORD);
-        int stored = 0;
-        for (int iy = 0; iy < l.ih(); iy++) {
-            // Output rows below (iy+1)·sh − pt get nothing from later input rows: complete after this row.
-            int ready = iy == l.ih() - 1 ? l.oh() : Math.clamp((long) (iy + 1) * l.sh() - l.pt(), 0, l.oh());
-            for (int x0 = 0; x0 < l.iw(); x0 += chunk) {
-                int n = Math.min(chunk, l.iw() - x0);
-                boolean store = x0 + n == l.iw() && ready > stored;
-                in.reset();
-                in.put(iy * l.iw() + x0);
-                in.put(n);
-                for (int p = 0; p < n; p++) in.putBytes(x, ((long) iy * l.iw() + x0 + p) * ic, ic, padded);
-                int op = Mm2imProtocol.OP_LOAD_INP | Mm2imProtocol.OP_SCHEDULE;
-                if (store) {
-                    op |= Mm2imProtocol.OP_STORE;
-                    in.put(stored);
-                    in.put(ready - stored);
+        java.util.List<Chunk> chunks = chunks(l, batch, limits.chunkPixels(ic));
+        int stored = 0, storedImage = 0;  // output rows of image storedImage already stored
+        for (int k = 0; k <= chunks.size(); k++) {
+            in.reset();
+            int op = 0;
+            if (k < chunks.size()) {
+                Chunk c = chunks.get(k);
+                op |= Mm2imProtocol.OP_LOAD_INP;
+                in.put(c.iy() * l.iw() + c.x0());
+                in.put(c.n());
+                long image = c.b() * l.inputBytes();
+                for (int p = 0; p < c.n(); p++) in.putBytes(x, image + ((long) c.iy() * l.iw() + c.x0() + p) * ic, ic, padded);
+            }
+            Chunk done = k > 0 ? chunks.get(k - 1) : null;
+            if (done != null && done.b() != storedImage) {
+                storedImage = done.b();
+                stored = 0;
+            }
+            boolean store = done != null && done.rowEnd() && done.ready() > stored;
+            if (done != null) op |= Mm2imProtocol.OP_SCHEDULE;
+            if (store) {
+                op |= Mm2imProtocol.OP_STORE;
+                in.put(stored);
+                in.put(done.ready() - stored);
+            }
+            long words = exec(op, in, out, stats);
+            if (store) {
+                long pixels = (long) (done.ready() - stored) * l.ow();
+                if (words != pixels * wordsPerPixel) {
+                    throw new IllegalStateException("MM2IM STORE of rows " + stored + ".." + (done.ready() - 1) + " returned " + words
+                            + " words, expected " + pixels * wordsPerPixel);
                 }
-                long words = exec(op, in, out, stats);
-                if (store) {
-                    long pixels = (long) (ready - stored) * l.ow();
-                    if (words != pixels * wordsPerPixel) {
-                        throw new IllegalStateException("MM2IM STORE of rows " + stored + ".." + (ready - 1) + " returned " + words
-                                + " words, expected " + pixels * wordsPerPixel);
-                    }
-                    for (long p = 0; p < pixels; p++) {
-                        MemorySegment.copy(out, p * wordsPerPixel * Mm2imLimits.BYTES_PER_WORD,
-                                y, ((long) stored * l.ow() + p) * l.oc() + f0, nf);
-                    }
-                    stored = ready;
+                long image = done.b() * l.outputBytes();
+                for (long p = 0; p < pixels; p++) {
+                    MemorySegment.copy(out, p * wordsPerPixel * Mm2imLimits.BYTES_PER_WORD,
+                            y, image + ((long) stored * l.ow() + p) * l.oc() + f0, nf);
                 }
+                stored = done.ready();
             }
         }
     }

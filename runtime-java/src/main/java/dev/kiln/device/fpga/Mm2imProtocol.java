@@ -19,7 +19,7 @@ public final class Mm2imProtocol {
     private static final String[] STATUS_NAMES = {
             "MM2IM_ERR_OPCODE", "MM2IM_ERR_NO_CONFIG", "MM2IM_ERR_CONFIG_RANGE", "MM2IM_ERR_WGT_CAPACITY",
             "MM2IM_ERR_ACC_CAPACITY", "MM2IM_ERR_NO_WEIGHTS", "MM2IM_ERR_INPUT_RANGE", "MM2IM_ERR_STORE_RANGE",
-            "MM2IM_ERR_SHIFT_RANGE"};
+            "MM2IM_ERR_SHIFT_RANGE", "MM2IM_ERR_INPUT_BUSY"};
 
     /** The status bits' names, e.g. {@code MM2IM_ERR_ACC_CAPACITY|MM2IM_ERR_WGT_CAPACITY}; {@code MM2IM_OK} for 0. */
     public static String statusName(int status) {

@@ -93,6 +93,17 @@ class FpgaSimBackendTest {
             assertEquals("MM2IM_ERR_ACC_CAPACITY", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_CONFIG, in, wide.length, out).status()));
             assertEquals("MM2IM_ERR_NO_CONFIG", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_SCHEDULE, in, 0, out).status()));
             assertEquals("MM2IM_ERR_OPCODE", Mm2imProtocol.statusName(port.exec(128, in, 0, out).status()));
+            // Two LOAD_INP without a SCHEDULE between them: the second has no free input bank.
+            int[] small = {16, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 8, 0};  // 2x2x16 -> 2x2x8, K1 s1
+            MemorySegment.copy(small, 0, in, JAVA_INT, 0, small.length);
+            assertEquals("MM2IM_OK", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_CONFIG, in, small.length, out).status()));
+            in.fill((byte) 0);
+            for (int f = 0; f < 8; f++) in.setAtIndex(JAVA_INT, 8 * 5 + 3 * f + 1, 1 << 30);  // multiplier 0.5, shift 0
+            assertEquals("MM2IM_OK", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_WGT, in, 8 * 5 + 24, out).status()));
+            int[] chunk = {0, 1, 1, 2, 3, 4};  // pixel 0, one pixel, 4 words
+            MemorySegment.copy(chunk, 0, in, JAVA_INT, 0, chunk.length);
+            assertEquals("MM2IM_OK", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_INP, in, chunk.length, out).status()));
+            assertEquals("MM2IM_ERR_INPUT_BUSY", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_INP, in, 0, out).status()));
             // Words the accelerator does not read are a protocol error of the host, reported by the simulation.
             var e = assertThrows(KilnNativeException.class, () -> port.exec(Mm2imProtocol.OP_SCHEDULE, in, 3, out));
             assertEquals("MM2IM_SIM_INPUT_LEFT_OVER", e.errorName());
