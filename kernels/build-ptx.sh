@@ -14,7 +14,11 @@ fi
 shopt -s nullglob
 for cu in "$here"/cuda/*.cu; do
   ptx="$out/$(basename "${cu%.cu}").ptx"
-  # Rebuild only when the source or the shared header changed.
-  if [[ -f "$ptx" && "$ptx" -nt "$cu" && -z "$(find "$here/include" -newer "$ptx" -print -quit)" ]]; then continue; fi
-  "$NVCC" -arch="$arch" -std=c++17 -O3 --ptx -I "$here/include" -o "$ptx" "$cu"
+  # Rebuild only when the source, a header or a shared OpenCL source (.cu files include them) changed.
+  if [[ -f "$ptx" && "$ptx" -nt "$cu" && -z "$(find "$here/include" "$here/opencl" -newer "$ptx" -print -quit 2>/dev/null)" ]]; then continue; fi
+  if ! "$NVCC" -arch="$arch" -std=c++17 -O3 --ptx -I "$here/include" -o "$ptx" "$cu"; then
+    rm -f "$ptx"
+    echo "kiln: nvcc failed to compile $cu to PTX ($arch); see its message above" >&2
+    exit 1
+  fi
 done

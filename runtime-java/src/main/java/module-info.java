@@ -12,8 +12,12 @@ module dev.kiln {
     requires com.google.protobuf;
 
     exports dev.kiln.bind;
+    exports dev.kiln.bind.opencl;
+    exports dev.kiln.bind.cuda;
     exports dev.kiln.device;
     exports dev.kiln.device.cpu;
+    exports dev.kiln.device.opencl;
+    exports dev.kiln.device.cuda;
     exports dev.kiln.device.fpga;
     exports dev.kiln.bind.fpga;
     exports dev.kiln.bind.xrt;
@@ -37,6 +41,8 @@ module dev.kiln {
 
     provides dev.kiln.device.Backend with
             dev.kiln.device.cpu.CpuBackend,
+            dev.kiln.device.opencl.OpenClBackend,
+            dev.kiln.device.cuda.CudaBackend,
             dev.kiln.device.fpga.FpgaSimBackend,
             dev.kiln.device.fpga.FpgaXrtBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with

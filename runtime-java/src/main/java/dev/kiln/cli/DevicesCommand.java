@@ -8,9 +8,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** {@code kiln devices}: every backend, whether it can run here (and why not), and its devices. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
@@ -51,14 +53,50 @@ final class DevicesCommand implements Runnable {
             System.out.println(Json.write(rows));
             return;
         }
-        Table t = new Table("backend", "#", "device", "units", "memory", "status");
+        Table t = new Table("backend", "#", "device", "units", "memory", "details", "status");
         for (Map<String, Object> r : rows) {
             boolean ok = (Boolean) r.get("available");
             t.row(r.get("backend"), ok ? r.get("index") : "-", ok ? r.get("name") : "-",
                     ok ? r.get("computeUnits") : "-",
                     ok ? Table.bytes((Long) r.get("globalMemoryBytes")) : "-",
+                    ok ? details((String) r.get("backend"), (Map<?, ?>) r.get("properties")) : "-",
                     ok ? "available" : "unavailable: " + r.get("reason"));
         }
         System.out.print(t);
+    }
+
+    /** The few properties that tell devices apart, per backend; {@code --json} has them all. */
+    static String details(String backend, Map<?, ?> p) {
+        List<String> parts = new ArrayList<>();
+        switch (backend) {
+            case "opencl" -> {
+                Object version = p.get("openclVersion");
+                if (version != null) {
+                    var m = Pattern.compile("OpenCL \\d+\\.\\d+( \\S+)?").matcher(version.toString());
+                    parts.add(m.find() ? m.group() : version.toString());
+                }
+                add(parts, "driver ", p.get("driverVersion"), "");
+                add(parts, "wg ", p.get("maxWorkGroupSize"), "");
+                if (p.get("localMemBytes") != null) parts.add("local " + Table.bytes(Long.parseLong(p.get("localMemBytes").toString())));
+                add(parts, "", p.get("maxClockMHz"), " MHz");
+            }
+            case "cuda" -> {
+                add(parts, "cc ", p.get("computeCapability"), "");
+                add(parts, "", p.get("multiprocessors"), " SMs");
+                add(parts, "driver ", p.get("driverVersion"), "");
+                if (p.get("sharedMemPerBlockOptinBytes") != null) {
+                    parts.add("smem " + Table.bytes(Long.parseLong(p.get("sharedMemPerBlockOptinBytes").toString())));
+                }
+                add(parts, "", p.get("clockMHz"), " MHz");
+            }
+            default -> p.entrySet().stream()
+                    .sorted(Comparator.comparing(e -> e.getKey().toString()))
+                    .forEach(e -> parts.add(e.getKey() + " " + e.getValue()));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static void add(List<String> parts, String prefix, Object value, String suffix) {
+        if (value != null) parts.add(prefix + value + suffix);
     }
 }

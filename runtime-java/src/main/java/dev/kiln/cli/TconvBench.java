@@ -1,8 +1,129 @@
 package dev.kiln.cli;
 
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import dev.kiln.tconv.TConvBenchmark;
+import dev.kiln.tconv.TConvImpl;
+import dev.kiln.tconv.TConvImpls;
+import dev.kiln.tconv.TConvSuites;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Time implementations on a suite (not yet).")
-final class TconvBench implements Runnable {
-    @Override public void run() { throw new IllegalStateException("tconv bench: not written yet"); }
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code kiln tconv bench}: median times per layer and implementation, speedups of mm2im, ineffectual MACs. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time implementations on a suite or one layer: median ms, speedup of the first implementation over the others, IOM's ineffectual-MAC share.")
+final class TconvBench implements Callable<Integer> {
+    @Option(names = "--suite", description = "synthetic, models or paper") String suite;
+    @Option(names = "--layer", description = "one layer, e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--impl", split = ",", defaultValue = "mm2im,iom,ort", description = "implementations; speedups are of the first over each other (default ${DEFAULT-VALUE})") List<String> impls;
+    @Option(names = "--backend", defaultValue = "cpu", description = "backend for Kiln's kernels (default ${DEFAULT-VALUE}; ort is always cpu)") String backend;
+    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (ort: fp32 only)") String dtype;
+    @Option(names = "--min-runs", defaultValue = "5", description = "interleaved rounds always timed per layer") int minRuns;
+    @Option(names = "--budget-ms", defaultValue = "400", description = "time budget per layer and implementation") long budgetMs;
+    @Option(names = "--json", description = "print JSON") boolean json;
+    @Option(names = "--plot", description = "write a PNG of the speedup distribution") Path plot;
+
+    @Override
+    public Integer call() throws Exception {
+        List<TConvSuites.Layer> layers = TconvLayers.select(suite, layer);
+        List<TConvImpl> list = TconvLayers.impls(impls, List.of());
+        if (list.size() < 1) throw new IllegalArgumentException("--impl needs at least one implementation");
+        if (!dtype.equals("fp32") && !dtype.equals("int8")) throw new IllegalArgumentException("--dtype must be fp32 or int8, was '" + dtype + "'");
+        Map<String, Device> devices = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long seed = System.nanoTime();
+        try {
+            int done = 0;
+            for (TConvSuites.Layer l : layers) {
+                TconvLayers.progress(done, layers.size(), l.name() + " " + l.spec().label());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("layer", l.name());
+                row.put("spec", l.spec().toString());
+                row.put("label", l.spec().label());
+                row.put("iomMacs", l.spec().iomMacs());
+                row.put("ineffectual", l.spec().ineffectualFraction());
+                List<TConvBenchmark.Entry> entries = new ArrayList<>();
+                for (TConvImpl impl : list) {
+                    String b = impl.name().equals("ort") || impl.name().equals("reference") ? "cpu" : backend;
+                    impl.unsupported(b).ifPresent(why -> { throw new IllegalArgumentException(why); });
+                    if (dtype.equals("int8") && !impl.supportsInt8()) throw new IllegalArgumentException(impl.name() + " has no int8 path");
+                    entries.add(new TConvBenchmark.Entry(impl, devices.computeIfAbsent(b, Devices::open)));
+                }
+                Map<String, Double> ms = new LinkedHashMap<>();
+                for (TConvBenchmark.Timing t : TConvBenchmark.compare(entries, l.spec(), dtype, seed, minRuns, budgetMs * 1_000_000)) {
+                    ms.put(t.impl(), t.medianNs() / 1e6);
+                }
+                row.put("medianMs", ms);
+                Map<String, Double> speedup = new LinkedHashMap<>();
+                double base = ms.get(list.getFirst().name());
+                for (TConvImpl impl : list.subList(1, list.size())) speedup.put(impl.name(), ms.get(impl.name()) / base);
+                row.put("speedupOfFirst", speedup);
+                rows.add(row);
+                TconvLayers.progress(++done, layers.size(), l.name());
+            }
+        } finally {
+            devices.values().forEach(Device::close);
+        }
+        String first = list.getFirst().name();
+        Map<String, Double> geomean = new LinkedHashMap<>();
+        for (TConvImpl impl : list.subList(1, list.size())) {
+            double logSum = 0;
+            for (Map<String, Object> r : rows) logSum += Math.log(speedups(r).get(impl.name()));
+            geomean.put(impl.name(), Math.exp(logSum / rows.size()));
+        }
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("machine", machine());
+            out.put("dtype", dtype);
+            out.put("backend", backend);
+            out.put("rows", rows);
+            out.put("geomeanSpeedupOf_" + first, geomean);
+            System.out.println(Json.write(out));
+        } else {
+            List<String> header = new ArrayList<>(List.of("layer", "spec", "IOM MACs", "ineff."));
+            for (TConvImpl impl : list) header.add(impl.name() + " ms");
+            for (TConvImpl impl : list.subList(1, list.size())) header.add(first + " vs " + impl.name());
+            Table t = new Table(header.toArray(String[]::new));
+            for (Map<String, Object> r : rows) {
+                List<Object> cells = new ArrayList<>(List.of(r.get("layer"), r.get("label"), String.format("%.1fM", (Long) r.get("iomMacs") / 1e6),
+                        String.format("%.1f%%", 100 * (Double) r.get("ineffectual"))));
+                for (TConvImpl impl : list) cells.add(String.format("%.3f", medians(r).get(impl.name())));
+                for (TConvImpl impl : list.subList(1, list.size())) cells.add(String.format("%.2fx", speedups(r).get(impl.name())));
+                t.row(cells.toArray());
+            }
+            System.out.print(t);
+            geomean.forEach((k, v) -> System.out.printf("geomean speedup of %s over %s: %.2fx over %d layers%n", first, k, v, rows.size()));
+            System.out.println("machine: " + machine() + "; " + dtype + ", Kiln kernels on " + backend + "; medians of interleaved runs (each op's own time)");
+        }
+        if (plot != null) {
+            Charts.Xy chart = new Charts.Xy("Speedup of " + first + " (" + dtype + ", " + backend + ")", "layer (sorted by speedup)", "speedup (x)");
+            for (TConvImpl impl : list.subList(1, list.size())) {
+                double[] s = rows.stream().mapToDouble(r -> speedups(r).get(impl.name())).sorted().toArray();
+                for (int i = 0; i < s.length; i++) chart.point(first + " vs " + impl.name(), true, i + 1, s[i]);
+            }
+            for (int i = 1; i <= rows.size(); i++) chart.point("1x", true, i, 1.0);
+            chart.logY().writePng(plot, 900, 540);
+            System.err.println("plot written to " + plot);
+        }
+        return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Double> medians(Map<String, Object> r) { return (Map<String, Double>) r.get("medianMs"); }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Double> speedups(Map<String, Object> r) { return (Map<String, Double>) r.get("speedupOfFirst"); }
+
+    static String machine() {
+        var cpu = Devices.backend("cpu").devices().getFirst();
+        return cpu.name() + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version().feature()
+                + ", " + cpu.properties().get("vectorBits") + "-bit vectors";
+    }
 }

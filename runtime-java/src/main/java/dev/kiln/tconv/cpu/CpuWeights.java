@@ -16,6 +16,32 @@ public final class CpuWeights {
     /** Output channels per packed block for int8 kernels. */
     public static int int8Block(int oc) { return Int8Tiles.block(oc); }
 
+    /** The layout {@code mm2im_f32} expects: OHWI as given for narrow layers (Oc ≤ 8), else {@link #packFp32}. */
+    public static float[] packMm2imFp32(TConvSpec s, float[] ohwi) {
+        return s.oc() <= Mm2imNarrowCpu.MAX_OC ? ohwi.clone() : packFp32(s, ohwi, false);
+    }
+
+    /**
+     * IOM's GEMM operand: weights as {@code [Ic × R]}, {@code R = Kh·Kw·Oc} columns ordered (tap, oc), packed in
+     * column blocks {@code [R/B][Ic][B]} with {@code B = block(R)} (zero-padded). Blocks span taps, so narrow
+     * layers fill whole vectors, as in TFLite's and ORT's single GEMM.
+     */
+    public static float[] packIomFp32(TConvSpec s, float[] ohwi) {
+        int taps = s.kh() * s.kw(), r = taps * s.oc(), b = Fp32Tiles.block(r), blocks = Math.ceilDiv(r, b);
+        float[] out = new float[Math.multiplyExact(blocks * b, s.ic())];
+        for (int oc = 0; oc < s.oc(); oc++) {
+            for (int t = 0; t < taps; t++) {
+                int col = t * s.oc() + oc, src = (oc * taps + t) * s.ic();
+                int dst = (col / b) * s.ic() * b + col % b;
+                for (int c = 0; c < s.ic(); c++) out[dst + c * b] = ohwi[src + c];
+            }
+        }
+        return out;
+    }
+
+    /** Row pitch (floats) of IOM's fp32 column buffer. */
+    public static int iomColPitchF32(TConvSpec s) { return IomCpu.colPitchF32(s.kh() * s.kw() * s.oc()); }
+
     /** fp32 packing; {@code flip} reverses both tap axes (the zero-insertion conv uses the flipped kernel). */
     public static float[] packFp32(TConvSpec s, float[] ohwi, boolean flip) {
         int b = fp32Block(s.oc()), blocks = Math.ceilDiv(s.oc(), b);

@@ -30,10 +30,14 @@ final class Mm2imCpu {
         Geometry g = Geometry.of(l);
         int a = Geometry.ARGS;
         MemorySegment x = l.buffer(a), w = l.buffer(a + 1), bias = l.buffer(a + 2), y = l.buffer(a + 3);
+        if (g.oc() <= Mm2imNarrowCpu.MAX_OC) {
+            Mm2imNarrowCpu.fp32(g, x, w, bias, y, grain(g, (long) g.n() * g.oh()));
+            return;
+        }
         int block = Fp32Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
         long rows = (long) g.n() * g.oh();
-        CpuParallel.forRange(blocks * rows, 1, (from, to) -> {
-            float[] row = new float[g.ow() * block];
+        CpuParallel.forRange(blocks * rows, grain(g, blocks * rows), (from, to) -> {
+            float[] row = new float[(g.ow() + 1) * block];                  // + one dummy slot for ragged tiles
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();
                 Arrays.fill(row, 0f);
@@ -41,6 +45,12 @@ final class Mm2imCpu {
                 finishRowF32(g, bias, y, block, ocb, n, oy, row);
             }
         });
+    }
+
+    /** Units per parallel chunk so that a chunk has at least ~256K MACs: tiny layers stay on one core. */
+    static long grain(Geometry g, long units) {
+        long macs = (long) g.n() * g.ih() * g.iw() * g.kh() * g.kw() * g.ic() * g.oc();
+        return Math.max(1, Math.ceilDiv(256L * 1024 * units, Math.max(1, macs)));
     }
 
     static void accumulateRowF32(Geometry g, MemorySegment x, MemorySegment w, int block, int ocb, int n, int oy, float[] row) {
@@ -54,7 +64,7 @@ final class Mm2imCpu {
                 long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
                 long xo = xs * (((long) n * g.ih() + iy) * g.iw() + lo);
                 int ox = lo * g.sw() - g.pl() + kx;
-                Fp32Tiles.pixels(hi - lo, x, xo, xs, g.ic(), w, wo, block, row, ox * block, g.sw() * block);
+                Fp32Tiles.pixels(hi - lo, x, xo, xs, g.ic(), w, wo, block, row, ox * block, g.sw() * block, row.length - block);
             }
         }
     }
@@ -87,7 +97,7 @@ final class Mm2imCpu {
         MemorySegment y = l.buffer(a + 8);
         int block = Int8Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
         long rows = (long) g.n() * g.oh();
-        CpuParallel.forRange(blocks * rows, 1, (from, to) -> {
+        CpuParallel.forRange(blocks * rows, grain(g, blocks * rows), (from, to) -> {
             int[] row = new int[g.ow() * block];
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();

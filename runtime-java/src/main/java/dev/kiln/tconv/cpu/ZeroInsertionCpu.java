@@ -54,8 +54,8 @@ final class ZeroInsertionCpu {
         int block = Fp32Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
         int zh = zh(g), zw = zw(g);
         long rows = (long) g.n() * g.oh(), xs = 4L * g.ic();
-        CpuParallel.forRange(blocks * rows, 1, (from, to) -> {
-            float[] row = new float[g.ow() * block];
+        CpuParallel.forRange(blocks * rows, Mm2imCpu.grain(g, blocks * rows), (from, to) -> {
+            float[] row = new float[(g.ow() + 1) * block];
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();
                 Arrays.fill(row, 0f);
@@ -63,7 +63,7 @@ final class ZeroInsertionCpu {
                     for (int kx = 0; kx < g.kw(); kx++) {
                         long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
                         long zo = xs * (((long) n * zh + oy + ky) * zw + kx);
-                        Fp32Tiles.pixels(g.ow(), z, zo, xs, g.ic(), w, wo, block, row, 0, block);
+                        Fp32Tiles.pixels(g.ow(), z, zo, xs, g.ic(), w, wo, block, row, 0, block, row.length - block);
                     }
                 }
                 Mm2imCpu.finishRowF32(g, bias, y, block, ocb, n, oy, row);
@@ -82,7 +82,7 @@ final class ZeroInsertionCpu {
         int block = Int8Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
         int zh = zh(g), zw = zw(g);
         long rows = (long) g.n() * g.oh(), xs = g.ic();
-        CpuParallel.forRange(blocks * rows, 1, (from, to) -> {
+        CpuParallel.forRange(blocks * rows, Mm2imCpu.grain(g, blocks * rows), (from, to) -> {
             int[] row = new int[g.ow() * block];
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();

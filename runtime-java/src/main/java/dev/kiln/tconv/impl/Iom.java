@@ -32,9 +32,11 @@ public final class Iom implements TConvImpl {
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
-        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, false) : weights);
+        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packIomFp32(s, weights) : weights);
         Buffer b = u.floats(Uploads.biasOrZeros(bias, s.oc()));
-        long cols = colElements(d, s, CpuWeights.fp32Block(s.oc()));
+        // cpu: [N·Ih·Iw][pitch] plus one vector of slack for col2im's padded reads
+        long cols = Backends.isCpu(d) ? (long) s.n() * s.ih() * s.iw() * CpuWeights.iomColPitchF32(s) + 64
+                : (long) s.n() * s.ih() * s.iw() * s.kh() * s.kw() * s.oc();
         Buffer col = u.scratch(4 * cols);
         return new KernelOp(d, s, u, 4)
                 .then("iom_gemm_f32", Backends.range(d, cols), INPUT, w, col)

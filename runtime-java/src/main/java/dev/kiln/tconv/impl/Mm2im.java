@@ -38,7 +38,7 @@ public final class Mm2im implements TConvImpl {
         if (FpgaMm2im.isFpga(d.backendName())) throw new IllegalArgumentException(FpgaMm2im.unsupported(d.backendName(), false, null).orElseThrow());
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
-        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, false) : weights);
+        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packMm2imFp32(s, weights) : weights);
         Buffer b = u.floats(Uploads.biasOrZeros(bias, s.oc()));
         return new KernelOp(d, s, u, 4).then("mm2im_f32", Backends.range(d, s.outputElements()), INPUT, w, b, OUTPUT);
     }

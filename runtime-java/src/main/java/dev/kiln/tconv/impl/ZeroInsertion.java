@@ -30,7 +30,7 @@ public final class ZeroInsertion implements TConvImpl {
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
-        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, true) : weights);
+        Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, true) : FlippedWeights.of(s, weights));
         Buffer b = u.floats(Uploads.biasOrZeros(bias, s.oc()));
         Buffer z = u.scratch(4 * zElements(s));
         return new KernelOp(d, s, u, 4)
@@ -42,7 +42,7 @@ public final class ZeroInsertion implements TConvImpl {
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
-        Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, true)) : u.bytes(weights);
+        Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, true)) : u.bytes(FlippedWeights.of(s, weights));
         Buffer b = u.ints(Uploads.biasOrZeros(bias, s.oc()));
         Buffer m = u.ints(rq.multiplier()), sh = u.ints(rq.shift());
         Buffer z = u.scratch(zElements(s));

@@ -1,0 +1,200 @@
+/*
+ * Transposed convolution kernels, written once for OpenCL C and CUDA (kernels/cuda/tconv.cu includes this
+ * file). Same kernel names and arguments as dev.kiln.tconv.cpu.TConvCpuKernels; the cpu weight layouts are
+ * blocked for registers, these read OHWI [Oc][Kh][Kw][Ic] as given. Every kernel first takes the geometry:
+ *   n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, oh, ow
+ * Tensors are NHWC. Output (oy, ox) receives input (iy, ix) through tap (ky, kx) iff
+ *   oy = iy*sh - pt + ky  and  ox = ix*sw - pl + kx.
+ */
+#include "kiln_portable.h"
+
+#define GEO int n, int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow
+
+#if defined(KILN_CUDA)
+typedef long long i64;
+#else
+typedef long i64;
+#endif
+
+/* ---- TFLite requantisation (dev.kiln.tconv.quant.Rounding documents the sign handling) ---- */
+
+DEVICE_FN int srdhm(int a, int b) {                    /* gemmlowp SaturatingRoundingDoublingHighMul */
+    if (a == b && a == (int) 0x80000000) return 0x7fffffff;
+    i64 ab = (i64) a * (i64) b;
+    i64 nudge = ab >= 0 ? (i64) (1 << 30) : (i64) (1 - (1 << 30));
+    return (int) ((ab + nudge) / ((i64) 1 << 31));      /* C division truncates toward zero */
+}
+
+DEVICE_FN int rdbpot(int x, int e) {                   /* gemmlowp RoundingDivideByPOT, e in [0, 31] */
+    int mask = (int) (((i64) 1 << e) - 1);
+    int remainder = x & mask;
+    int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+
+/* rounding 0: double (TFLite default), 1: single ((x*M + 2^(30-s)) >> (31-s), ties toward +inf). */
+DEVICE_FN int requantize(int acc, int m, int s, int out_zp, int rounding) {
+    int q;
+    if (rounding == 0) {
+        int left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
+        q = rdbpot(srdhm((int) ((unsigned) acc << left), m), right);   /* the shift wraps, as in TFLite */
+    } else {
+        int total = 31 - s;
+        q = (int) (((i64) acc * (i64) m + ((i64) 1 << (total - 1))) >> total);
+    }
+    q += out_zp;
+    return q < -128 ? -128 : (q > 127 ? 127 : q);
+}
+
+/* ---- dot products over input channels ---- */
+
+DEVICE_FN float dot_f32(GLOBAL const float* a, GLOBAL const float* b, int len) {
+    float s = 0.0f;
+    for (int c = 0; c < len; c++) s = fma(a[c], b[c], s);
+    return s;
+}
+
+/* sum (x[c] - zp) * w[c], exact in int32. tconv.cu replaces this with a __dp4a version. */
+#ifndef KILN_DOT_I8
+DEVICE_FN int dot_i8(GLOBAL const char* x, GLOBAL const char* w, int len, int zp) {
+    int s = 0;
+    for (int c = 0; c < len; c++) s += ((int) x[c] - zp) * (int) w[c];
+    return s;
+}
+#define KILN_DOT_I8 dot_i8
+#endif
+
+/* ---- MM2IM: one work item per output element; only the taps that land on it (the compute map) ---- */
+
+/*
+ * Tap rows feeding output row oy are ky = (oy + pt) mod sh, then every sh-th; input row iy = (oy + pt - ky) / sh.
+ * The output is stationary in a register; no partial sums leave the work item.
+ */
+#define MM2IM_TAPS(BODY)                                                                  \
+    int ty = oy + pt, tx = ox + pl;                                                       \
+    for (int ky = ty % sh; ky < kh; ky += sh) {                                           \
+        int iy = (ty - ky) / sh;                                                          \
+        if (iy < 0 || iy >= ih) continue;                                                 \
+        for (int kx = tx % sw; kx < kw; kx += sw) {                                       \
+            int ix = (tx - kx) / sw;                                                      \
+            if (ix < 0 || ix >= iw) continue;                                             \
+            BODY                                                                          \
+        }                                                                                 \
+    }
+
+KERNEL void mm2im_f32(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w,
+                      GLOBAL const float* RESTRICT bias, GLOBAL float* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    float acc = bias[o];
+    MM2IM_TAPS(acc += dot_f32(x + (((size_t) b * ih + iy) * iw + ix) * ic, w + (((size_t) o * kh + ky) * kw + kx) * ic, ic);)
+    y[e] = acc;
+}
+
+KERNEL void mm2im_i8(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char* RESTRICT w, GLOBAL const int* RESTRICT bias,
+                     GLOBAL const int* RESTRICT mult, GLOBAL const int* RESTRICT shift, int in_zp, int out_zp, int rounding,
+                     GLOBAL char* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    int acc = bias[o];
+    MM2IM_TAPS(acc += KILN_DOT_I8(x + (((size_t) b * ih + iy) * iw + ix) * ic, w + (((size_t) o * kh + ky) * kw + kx) * ic, ic, in_zp);)
+    y[e] = (char) requantize(acc, mult[o], shift[o], out_zp, rounding);
+}
+
+/* ---- IOM: GEMM of every pixel with every tap into col[pixel][tap][oc], then col2im gathers the valid ones ---- */
+
+KERNEL void iom_gemm_f32(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w, GLOBAL float* RESTRICT col) {
+    size_t e = global_id(0);
+    int taps = kh * kw;
+    if (e >= (size_t) n * ih * iw * taps * oc) return;
+    int o = (int) (e % oc), t = (int) ((e / oc) % taps);
+    size_t pixel = e / ((size_t) oc * taps);
+    col[e] = dot_f32(x + pixel * ic, w + ((size_t) o * taps + t) * ic, ic);
+}
+
+KERNEL void iom_gemm_i8(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char* RESTRICT w, int in_zp, GLOBAL int* RESTRICT col) {
+    size_t e = global_id(0);
+    int taps = kh * kw;
+    if (e >= (size_t) n * ih * iw * taps * oc) return;
+    int o = (int) (e % oc), t = (int) ((e / oc) % taps);
+    size_t pixel = e / ((size_t) oc * taps);
+    col[e] = KILN_DOT_I8(x + pixel * ic, w + ((size_t) o * taps + t) * ic, ic, in_zp);
+}
+
+#define COL_INDEX(b) (((((size_t) (b) * ih + iy) * iw + ix) * (kh * kw) + ky * kw + kx) * oc + o)
+
+KERNEL void iom_col2im_f32(GEO, GLOBAL const float* RESTRICT col, GLOBAL const float* RESTRICT bias, GLOBAL float* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    float acc = bias[o];
+    MM2IM_TAPS(acc += col[COL_INDEX(b)];)
+    y[e] = acc;
+}
+
+KERNEL void iom_col2im_i8(GEO, GLOBAL const int* RESTRICT col, GLOBAL const int* RESTRICT bias, GLOBAL const int* RESTRICT mult,
+                          GLOBAL const int* RESTRICT shift, int out_zp, int rounding, GLOBAL char* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    int acc = bias[o];
+    MM2IM_TAPS(acc += col[COL_INDEX(b)];)
+    y[e] = (char) requantize(acc, mult[o], shift[o], out_zp, rounding);
+}
+
+/* ---- zero-insertion: spread the input into z[n][oh+kh-1][ow+kw-1][ic], then a stride-1 conv (flipped weights) ---- */
+
+KERNEL void zero_insert(GEO, GLOBAL const uchar* RESTRICT x, GLOBAL uchar* RESTRICT z, int bytes, int fill) {
+    size_t e = global_id(0);
+    int zh = oh + kh - 1, zw = ow + kw - 1;
+    if (e >= (size_t) n * zh * zw * ic) return;
+    int c = (int) (e % ic);
+    size_t p = e / ic;
+    int zx = (int) (p % zw), zy = (int) ((p / zw) % zh), b = (int) (p / ((size_t) zw * zh));
+    int ty = zy - (kh - 1 - pt), tx = zx - (kw - 1 - pl);
+    int iy = ty / sh, ix = tx / sw;
+    int inside = ty >= 0 && tx >= 0 && ty % sh == 0 && tx % sw == 0 && iy < ih && ix < iw;
+    size_t src = ((((size_t) b * ih + iy) * iw + ix) * ic + c) * bytes;
+    for (int k = 0; k < bytes; k++) z[e * bytes + k] = inside ? x[src + k] : (uchar) fill;
+}
+
+KERNEL void zi_conv_f32(GEO, GLOBAL const float* RESTRICT z, GLOBAL const float* RESTRICT w, GLOBAL const float* RESTRICT bias,
+                        GLOBAL float* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    int zh = oh + kh - 1, zw = ow + kw - 1;
+    float acc = bias[o];
+    for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            acc += dot_f32(z + (((size_t) b * zh + oy + ky) * zw + ox + kx) * ic, w + (((size_t) o * kh + ky) * kw + kx) * ic, ic);
+    y[e] = acc;
+}
+
+KERNEL void zi_conv_i8(GEO, GLOBAL const char* RESTRICT z, GLOBAL const char* RESTRICT w, GLOBAL const int* RESTRICT bias,
+                       GLOBAL const int* RESTRICT mult, GLOBAL const int* RESTRICT shift, int in_zp, int out_zp, int rounding,
+                       GLOBAL char* RESTRICT y) {
+    size_t e = global_id(0);
+    if (e >= (size_t) n * oh * ow * oc) return;
+    int o = (int) (e % oc);
+    size_t p = e / oc;
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    int zh = oh + kh - 1, zw = ow + kw - 1;
+    int acc = bias[o];
+    for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            acc += KILN_DOT_I8(z + (((size_t) b * zh + oy + ky) * zw + ox + kx) * ic, w + (((size_t) o * kh + ky) * kw + kx) * ic, ic, in_zp);
+    y[e] = (char) requantize(acc, mult[o], shift[o], out_zp, rounding);
+}
