@@ -19,6 +19,9 @@ public final class FpgaSimBackend implements Backend {
 
     @Override public int priority() { return -20; }
 
+    /** One built-in kernel: used by name, never in "every backend" loops. */
+    @Override public boolean generalPurpose() { return false; }
+
     @Override
     public Availability availability() {
         String cause = Mm2imSim.unavailabilityCause();

@@ -20,6 +20,9 @@ public final class FpgaXrtBackend implements Backend {
 
     @Override public int priority() { return -10; }
 
+    /** One built-in kernel: used by name, never in "every backend" loops. */
+    @Override public boolean generalPurpose() { return false; }
+
     @Override
     public Availability availability() {
         String cause = Xrt.unavailabilityCause();

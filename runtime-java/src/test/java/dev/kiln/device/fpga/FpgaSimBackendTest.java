@@ -36,6 +36,14 @@ class FpgaSimBackendTest {
     static void close() { device.close(); }
 
     @Test
+    void a_fixed_function_backend_is_opened_by_name_but_left_out_of_every_backend_loops() {
+        assertTrue(Devices.find("fpga-sim").orElseThrow().availability().available());
+        assertTrue(!Devices.availableNames().contains("fpga-sim"), "availableNames() = " + Devices.availableNames());
+        var e = assertThrows(IllegalArgumentException.class, () -> device.kernel("basics", "saxpy"));
+        assertTrue(e.getMessage().contains("mm2im/tconv_int8"), e.getMessage());
+    }
+
+    @Test
     void the_simulation_is_built_with_the_sizes_the_java_cycle_model_assumes() {
         assertEquals(Mm2imLimits.BUILT, SimPort.shared().limits());
     }
