@@ -1,5 +1,7 @@
 package dev.kiln.device.fpga;
 
+import java.util.List;
+
 /**
  * Cycle model of the MM2IM accelerator and its driver, from the loop bounds and initiation intervals of
  * {@code hls/mm2im/mm2im.cpp} (no simulation): the same invocation sequence {@link Mm2imDriver} issues, each
@@ -70,7 +72,7 @@ public record Mm2imCycleModel(Mm2imLimits limits, double clockMhz, double hostMi
         // Valid taps per input column: the decoder's rectangle widths.
         int[] colTaps = new int[l.iw()];
         for (int ix = 0; ix < l.iw(); ix++) colTaps[ix] = Mm2imLayer.validTapsAt(ix, l.kw(), l.sw(), l.pl(), l.ow());
-        java.util.List<Mm2imDriver.Chunk> chunks = Mm2imDriver.chunks(l, batch, chunk);
+        List<Mm2imDriver.Chunk> chunks = Mm2imDriver.chunks(l, batch, chunk);
         long[] load = new long[chunks.size()], sched = new long[chunks.size()];
         for (int k = 0; k < chunks.size(); k++) {
             Mm2imDriver.Chunk c = chunks.get(k);

@@ -2,6 +2,8 @@ package dev.kiln.device.fpga;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -121,8 +123,8 @@ public final class Mm2imDriver {
     record Chunk(int b, int iy, int x0, int n, boolean rowEnd, int ready) {}
 
     /** The chunks of {@code batch} images in stream order; {@code ready}: output rows complete after the row. */
-    static java.util.List<Chunk> chunks(Mm2imLayer l, int batch, int chunkPixels) {
-        java.util.List<Chunk> out = new java.util.ArrayList<>();
+    static List<Chunk> chunks(Mm2imLayer l, int batch, int chunkPixels) {
+        List<Chunk> out = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             for (int iy = 0; iy < l.ih(); iy++) {
                 // Output rows below (iy+1)·sh − pt get nothing from later input rows: complete after this row.
@@ -140,7 +142,7 @@ public final class Mm2imDriver {
                              MemorySegment out, Stats stats) {
         int ic = l.ic(), padded = limits.icWords(ic) * limits.uf();
         int wordsPerPixel = Math.ceilDiv(nf, Mm2imLimits.BYTES_PER_WORD);
-        java.util.List<Chunk> chunks = chunks(l, batch, limits.chunkPixels(ic));
+        List<Chunk> chunks = chunks(l, batch, limits.chunkPixels(ic));
         int stored = 0, storedImage = 0;  // output rows of image storedImage already stored
         for (int k = 0; k <= chunks.size(); k++) {
             in.reset();
