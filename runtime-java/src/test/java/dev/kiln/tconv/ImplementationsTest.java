@@ -39,7 +39,8 @@ class ImplementationsTest {
         String where = s + " seed=" + seed;
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        float[] ort = TConvRunner.fp32(TConvImpls.named("ort"), DEVICES.getFirst(), s, d.input(), d.weights(), d.bias());
+        Device cpu = DEVICES.stream().filter(x -> x.backendName().equals("cpu")).findFirst().orElseThrow();
+        float[] ort = TConvRunner.fp32(TConvImpls.named("ort"), cpu, s, d.input(), d.weights(), d.bias());
         TConvVerifier.Result ortVsRef = TConvVerifier.compareFp32("ort", "cpu", s, ref, ort, seed);
         assertTrue(ortVsRef.passed(), "ORT vs fp64 reference: " + ortVsRef + " " + where);
         double[] ortRef = new double[ort.length];

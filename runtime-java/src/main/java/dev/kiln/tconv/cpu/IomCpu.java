@@ -44,12 +44,13 @@ final class IomCpu {
         long rows = (long) g.n() * g.ih();
         CpuParallel.forRange(blocks * rows, Mm2imCpu.grain(g, blocks * rows), (from, to) -> {
             float[] acc = new float[(g.iw() + 1) * block];          // + one dummy slot for ragged tiles
+            Fp32Tiles.Scratch sc = new Fp32Tiles.Scratch(g.iw());
             for (long u = from; u < to; u++) {
                 int rb = (int) (u / rows);
                 long row = u % rows;                                  // n·ih + iy
                 Arrays.fill(acc, 0f);
                 long wo = 4L * rb * g.ic() * block;
-                Fp32Tiles.pixels(g.iw(), x, 4L * row * g.iw() * g.ic(), 4L * g.ic(), g.ic(), w, wo, block, acc, 0, block, acc.length - block);
+                Fp32Tiles.pixels(g.iw(), x, 4L * row * g.iw() * g.ic(), 4L * g.ic(), g.ic(), w, wo, block, acc, 0, block, acc.length - block, sc);
                 for (int ix = 0; ix < g.iw(); ix++) {
                     MemorySegment.copy(acc, ix * block, col, ValueLayout.JAVA_FLOAT, 4L * ((row * g.iw() + ix) * pitch + (long) rb * block), block);
                 }

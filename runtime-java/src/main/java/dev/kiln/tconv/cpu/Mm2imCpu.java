@@ -25,7 +25,14 @@ final class Mm2imCpu {
 
     private Mm2imCpu() {}
 
-    /** Arguments: geometry, x f32 NHWC, packed weights f32, bias f32 [Oc], y f32 NHWC. */
+    /** Output rows accumulated together: rows {@code oy} and {@code oy + sh} use the same taps, so each weight tile serves both. */
+    static final int ROWS = 2;                                   // accumulateRowsF32 handles exactly two
+
+    /**
+     * Arguments: geometry, x f32 NHWC, packed weights f32, bias f32 [Oc], y f32 NHWC. A unit is one channel
+     * block × {@link #ROWS} output rows of the same phase ({@code oy, oy + sh}); for each tap, the valid
+     * (input pixel, output pixel) pairs of both rows go through 8-wide register tiles.
+     */
     static void fp32(CpuLaunch l) {
         Geometry g = Geometry.of(l);
         int a = Geometry.ARGS;
@@ -35,14 +42,26 @@ final class Mm2imCpu {
             return;
         }
         int block = Fp32Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
-        long rows = (long) g.n() * g.oh();
-        CpuParallel.forRange(blocks * rows, grain(g, blocks * rows), (from, to) -> {
-            float[] row = new float[(g.ow() + 1) * block];                  // + one dummy slot for ragged tiles
+        int sh = g.sh(), perPhase = Math.ceilDiv(g.oh(), sh), groups = Math.ceilDiv(perPhase, ROWS);
+        long unitsPerBlock = (long) g.n() * sh * groups;
+        CpuParallel.forRange(blocks * unitsPerBlock, grain(g, blocks * unitsPerBlock), (from, to) -> {
+            float[] rows = new float[(ROWS * g.ow() + 1) * block];   // + one dummy slot for ragged tiles
+            int dummy = rows.length - block;
+            Fp32Tiles.Scratch sc = new Fp32Tiles.Scratch(ROWS * g.iw());
+            int[] oys = new int[ROWS];
             for (long u = from; u < to; u++) {
-                int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();
-                Arrays.fill(row, 0f);
-                accumulateRowF32(g, x, w, block, ocb, n, oy, row);
-                finishRowF32(g, bias, y, block, ocb, n, oy, row);
+                int ocb = (int) (u / unitsPerBlock);
+                long r = u % unitsPerBlock;
+                int n = (int) (r / ((long) sh * groups)), py = (int) ((r / groups) % sh), gi = (int) (r % groups);
+                int count = 0;
+                for (int k = 0; k < ROWS; k++) {
+                    int oy = py + sh * (gi * ROWS + k);
+                    if (oy < g.oh()) oys[count++] = oy;
+                }
+                if (count == 0) continue;
+                Arrays.fill(rows, 0f);
+                accumulateRowsF32(g, x, w, block, ocb, n, oys, count, rows, dummy, sc);
+                for (int k = 0; k < count; k++) finishRowF32(g, bias, y, block, ocb, n, oys[k], rows, k * g.ow() * block);
             }
         });
     }
@@ -53,24 +72,53 @@ final class Mm2imCpu {
         return Math.max(1, Math.ceilDiv(256L * 1024 * units, Math.max(1, macs)));
     }
 
-    static void accumulateRowF32(Geometry g, MemorySegment x, MemorySegment w, int block, int ocb, int n, int oy, float[] row) {
+    /**
+     * For each tap, the rows of the unit whose input row exists: when both do, 2×4 tiles (rows share the weight
+     * loads); the ragged rest and single rows go through {@link Fp32Tiles#pairs}.
+     */
+    static void accumulateRowsF32(Geometry g, MemorySegment x, MemorySegment w, int block, int ocb, int n, int[] oys, int count,
+                                  float[] rows, int dummy, Fp32Tiles.Scratch sc) {
         long xs = 4L * g.ic();
+        int as = g.sw() * block;
+        boolean wide = block == 2 * Fp32Tiles.L;
         for (int ky = 0; ky < g.kh(); ky++) {
-            int iy = g.inputRow(oy, ky);
-            if (iy < 0) continue;
+            int iy0 = g.inputRow(oys[0], ky), iy1 = count > 1 ? g.inputRow(oys[1], ky) : -1;
+            if (iy0 < 0 && iy1 < 0) continue;
+            long xr0 = xs * (((long) n * g.ih() + iy0) * g.iw()), xr1 = xs * (((long) n * g.ih() + iy1) * g.iw());
+            int ar0 = 0, ar1 = g.ow() * block;
             for (int kx = 0; kx < g.kw(); kx++) {
                 int lo = g.ixLo(kx), hi = g.ixHi(kx);
                 if (lo >= hi) continue;
                 long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
-                long xo = xs * (((long) n * g.ih() + iy) * g.iw() + lo);
-                int ox = lo * g.sw() - g.pl() + kx;
-                Fp32Tiles.pixels(hi - lo, x, xo, xs, g.ic(), w, wo, block, row, ox * block, g.sw() * block, row.length - block);
+                int ix = lo, pairs = 0;
+                if (wide && iy0 >= 0 && iy1 >= 0) {
+                    for (; ix + 4 <= hi; ix += 4) {
+                        int ox = ix * g.sw() - g.pl() + kx;
+                        Fp32Tiles.p2x4v2(x, xr0 + xs * ix, xr1 + xs * ix, xs, g.ic(), w, wo, block, rows, ar0 + ox * block, ar1 + ox * block, as);
+                    }
+                }
+                for (int k = 0; k < 2; k++) {
+                    int iy = k == 0 ? iy0 : iy1;
+                    if (iy < 0) continue;
+                    long xr = k == 0 ? xr0 : xr1;
+                    int ar = k == 0 ? ar0 : ar1;
+                    for (int i = ix; i < hi; i++) {
+                        sc.xo[pairs] = xr + xs * i;
+                        sc.ao[pairs] = ar + (i * g.sw() - g.pl() + kx) * block;
+                        pairs++;
+                    }
+                }
+                if (pairs > 0) Fp32Tiles.pairs(pairs, x, sc.xo, sc.ao, g.ic(), w, wo, block, rows, dummy, sc.tx, sc.ta);
             }
         }
     }
 
     /** Adds the bias and writes the row's block of channels into NHWC output. */
     static void finishRowF32(Geometry g, MemorySegment bias, MemorySegment y, int block, int ocb, int n, int oy, float[] row) {
+        finishRowF32(g, bias, y, block, ocb, n, oy, row, 0);
+    }
+
+    static void finishRowF32(Geometry g, MemorySegment bias, MemorySegment y, int block, int ocb, int n, int oy, float[] row, int rowOffset) {
         int c0 = ocb * block, width = Math.min(block, g.oc() - c0);
         long base = ((long) n * g.oh() + oy) * g.ow();
         int L = Fp32Tiles.L;
@@ -78,7 +126,7 @@ final class Mm2imCpu {
             VectorMask<Float> m = Fp32Tiles.F.indexInRange(v, width);
             FloatVector b = FloatVector.fromMemorySegment(Fp32Tiles.F, bias, 4L * (c0 + v), NO, m);
             for (int ox = 0; ox < g.ow(); ox++) {
-                FloatVector.fromArray(Fp32Tiles.F, row, ox * block + v).add(b)
+                FloatVector.fromArray(Fp32Tiles.F, row, rowOffset + ox * block + v).add(b)
                         .intoMemorySegment(y, 4L * ((base + ox) * g.oc() + c0 + v), NO, m);
             }
         }

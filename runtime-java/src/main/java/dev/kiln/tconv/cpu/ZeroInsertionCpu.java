@@ -56,6 +56,7 @@ final class ZeroInsertionCpu {
         long rows = (long) g.n() * g.oh(), xs = 4L * g.ic();
         CpuParallel.forRange(blocks * rows, Mm2imCpu.grain(g, blocks * rows), (from, to) -> {
             float[] row = new float[(g.ow() + 1) * block];
+            Fp32Tiles.Scratch sc = new Fp32Tiles.Scratch(g.ow());
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / rows), r = (int) (u % rows), n = r / g.oh(), oy = r % g.oh();
                 Arrays.fill(row, 0f);
@@ -63,7 +64,7 @@ final class ZeroInsertionCpu {
                     for (int kx = 0; kx < g.kw(); kx++) {
                         long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
                         long zo = xs * (((long) n * zh + oy + ky) * zw + kx);
-                        Fp32Tiles.pixels(g.ow(), z, zo, xs, g.ic(), w, wo, block, row, 0, block, row.length - block);
+                        Fp32Tiles.pixels(g.ow(), z, zo, xs, g.ic(), w, wo, block, row, 0, block, row.length - block, sc);
                     }
                 }
                 Mm2imCpu.finishRowF32(g, bias, y, block, ocb, n, oy, row);
