@@ -58,6 +58,11 @@ final class TconvVerify implements Callable<Integer> {
         } finally {
             devices.values().forEach(Device::close);
         }
+        if (results.isEmpty()) {  // e.g. --backend fpga-sim with the default fp32 or double rounding: say why, not "PASS: 0 checks"
+            List<String> why = new ArrayList<>();
+            for (String b : chosen) for (TConvImpl impl : implList) impl.unsupported(b, dtype.equals("int8"), r).ifPresent(why::add);
+            throw new IllegalArgumentException("nothing to verify: " + String.join("; ", why));
+        }
         boolean ok = results.stream().allMatch(TConvVerifier.Result::passed);
         if (json) {
             System.out.println(Json.write(Map.of("dtype", dtype, "rounding", r.toString(), "seed", s0, "passed", ok, "results", results.stream().map(x -> row(x, layers)).toList())));
