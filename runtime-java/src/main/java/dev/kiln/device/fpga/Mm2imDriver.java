@@ -80,13 +80,15 @@ public final class Mm2imDriver {
                 streamInput(l, batch, f0, nf, x, y, in, out, stats);
             }
         }
+        long cpuStart = System.nanoTime();
         if (onAccelerator < l.oc()) {
             for (int b = 0; b < batch; b++) {
                 CpuFilters.run(l, x.asSlice(b * l.inputBytes(), l.inputBytes()), w, bias, multiplier, shift,
                         y.asSlice(b * l.outputBytes(), l.outputBytes()), onAccelerator, l.oc());
             }
         }
-        return new Mm2imRunStats(stats.invocations, stats.cycles, stats.wordsIn, stats.wordsOut, stats.nanos,
+        long cpuNanos = onAccelerator < l.oc() ? System.nanoTime() - cpuStart : 0;
+        return new Mm2imRunStats(stats.invocations, stats.cycles, stats.wordsIn, stats.wordsOut, stats.nanos, cpuNanos,
                 onAccelerator, l.oc() - onAccelerator, rest);
     }
 

@@ -3,8 +3,9 @@ package dev.kiln.device.fpga;
 import dev.kiln.device.Event;
 
 /**
- * A finished MM2IM launch. {@link #elapsedNanos()} is accelerator time: the counted cycles at
- * {@value #CLOCK_MHZ} MHz on fpga-sim (the simulated device's own counter), the measured run time on XRT.
+ * A finished MM2IM launch. {@link #elapsedNanos()} is the whole TCONV's time: accelerator time (the counted
+ * cycles at {@value #CLOCK_MHZ} MHz on fpga-sim, the simulated device's own counter; the measured run time
+ * on XRT) plus the measured host time of the leftover filters computed on the CPU.
  */
 public record Mm2imEvent(Mm2imRunStats stats, long hostNanos) implements Event {
     public static final double CLOCK_MHZ = 200.0;
@@ -13,6 +14,7 @@ public record Mm2imEvent(Mm2imRunStats stats, long hostNanos) implements Event {
 
     @Override
     public long elapsedNanos() {
-        return stats.countedCycles() >= 0 ? Math.round(stats.countedCycles() * 1000.0 / CLOCK_MHZ) : stats.portNanos();
+        long accelerator = stats.countedCycles() >= 0 ? Math.round(stats.countedCycles() * 1000.0 / CLOCK_MHZ) : stats.portNanos();
+        return accelerator + stats.cpuNanos();
     }
 }
