@@ -196,41 +196,6 @@ WGT_QUANT:
     return status;
 }
 
-// LOAD_INP: header (first pixel, pixel count), then the pixels, ceil(Ic/16)*4 words each, into `bank`.
-template <class InPort>
-void load_input(InPort& in, Cursor& ic, const Config& cfg, bool do_load, i8_t bank[MM2IM_INP_BUF_WORDS][UF], int& first_out,
-                int& count_out, unsigned& status) {
-    status = MM2IM_OK;
-    first_out = 0;
-    count_out = 0;
-    if (!do_load) return;
-    const int first = static_cast<int>(read_word(in, ic));
-    const int n = static_cast<int>(read_word(in, ic));
-    count(PH_INP, 2);
-    const long long pixels = static_cast<long long>(cfg.ih) * cfg.iw;
-    if (first < 0 || n < 1 || first + static_cast<long long>(n) > pixels ||
-        static_cast<long long>(n) * cfg.ic_words > MM2IM_INP_BUF_WORDS) {
-        status = MM2IM_ERR_INPUT_RANGE;
-        return;
-    }
-    const int words = n * cfg.ic_words * (UF / MM2IM_BYTES_PER_WORD);
-INP_WORDS:
-    for (int i = 0; i < words; i++) {
-#pragma HLS LOOP_TRIPCOUNT min = 4 max = MM2IM_INP_BUF_WORDS * 4
-#pragma HLS PIPELINE II = 1
-        unsigned word = read_word(in, ic);
-        int addr = i / (UF / MM2IM_BYTES_PER_WORD);
-        int lane = (i % (UF / MM2IM_BYTES_PER_WORD)) * MM2IM_BYTES_PER_WORD;
-        for (int b = 0; b < MM2IM_BYTES_PER_WORD; b++) {
-#pragma HLS UNROLL
-            bank[addr][lane + b] = byte_of(word, b);
-        }
-    }
-    count(PH_INP, static_cast<unsigned long long>(words));
-    first_out = first;
-    count_out = n;
-}
-
 // The compute-map decoder. For input pixel (ih, iw) the kernel's origin in the output is
 // (ih*sh - pt, iw*sw - pl); the taps that land inside the output form the rectangle
 // [kh_lo, kh_hi) x [kw_lo, kw_hi), which is walked one tap per cycle. Pixels with no valid tap cost
@@ -301,75 +266,122 @@ DEC_PIXELS:
     }
 }
 
-// Eight PEs in lock-step, one pipelined loop flattened over (tap job, depth word): each cycle every PE
-// does a 16-wide int8 dot product of the broadcast input word with its own weight word.
-inline void pe_array(const Config& cfg, const i8_t inp[MM2IM_INP_BUF_WORDS][UF], const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF],
-              const acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K], acc_t acc[PE][MM2IM_ACC_SIZE],
-              hls::stream<TapJob> tap_fifo[PE]) {
+// The input buffer holds two chunks (halves of one dual-port memory per lane): LOAD_INP fills one half
+// while SCHEDULE computes the chunk the previous LOAD_INP put in the other, so the input DMA hides
+// behind the MACs. One pipelined loop does both, each cycle:
+//  - load: one 32-bit input word into the loading half (write port), until the chunk is in;
+//  - compute: one (tap job, depth word) step of the eight PEs in lock-step, each a 16-wide int8 dot
+//    product of the broadcast input word (read port, computing half) with its own weight word; at a tap's
+//    last depth word, + the tap's row term, accumulated into acc[out_index mod ACC_SIZE].
+// It ends when the chunk is loaded and the decoder's end marker has arrived.
+template <class InPort>
+void load_and_compute(InPort& in, Cursor& ic, const Config& cfg, bool do_load, int load_base, int& new_first,
+                      int& new_count, unsigned& load_status, int sched_base, i8_t inp[2 * MM2IM_INP_BUF_WORDS][UF],
+                      const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF], const acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K],
+                      acc_t acc[PE][MM2IM_ACC_SIZE], hls::stream<TapJob> tap_fifo[PE]) {
+    // LOAD_INP header: first pixel, pixel count; a chunk outside the image or the half is refused unread.
+    load_status = MM2IM_OK;
+    new_first = 0;
+    new_count = 0;
+    int words = 0;
+    if (do_load) {
+        const int first = static_cast<int>(read_word(in, ic));
+        const int n = static_cast<int>(read_word(in, ic));
+        count(PH_INP, 2);
+        const long long pixels = static_cast<long long>(cfg.ih) * cfg.iw;
+        if (first < 0 || n < 1 || first + static_cast<long long>(n) > pixels ||
+            static_cast<long long>(n) * cfg.ic_words > MM2IM_INP_BUF_WORDS) {
+            load_status = MM2IM_ERR_INPUT_RANGE;
+        } else {
+            words = n * cfg.ic_words * (UF / MM2IM_BYTES_PER_WORD);
+            new_first = first;
+            new_count = n;
+        }
+    }
     TapJob job[PE];
 #pragma HLS ARRAY_PARTITION variable = job complete
     acc_t partial[PE];
 #pragma HLS ARRAY_PARTITION variable = partial complete
-    int d = 0;
+    int w = 0, d = 0;
+    bool jobs_done = false;
 #ifndef __SYNTHESIS__
     // Timing of the dataflow: a job starts when the PEs are free and the decoder has emitted it.
     unsigned long long t = 0, finish = 0;
 #endif
-PE_LOOP:
+LOAD_AND_COMPUTE:
     for (;;) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = MM2IM_INP_BUF_WORDS * MM2IM_MAX_K * MM2IM_MAX_K
 #pragma HLS PIPELINE II = 1
         // Within one pixel every tap hits a different output; the same output recurs only from a later
         // pixel, further apart than the accumulator's read-modify-write latency.
 #pragma HLS DEPENDENCE variable = acc type = inter false
-        if (d == 0) {
-            for (int f = 0; f < PE; f++) {
+        // Loads write the loading half, the PEs read the computing half: never the same word.
+#pragma HLS DEPENDENCE variable = inp type = inter false
+#pragma HLS DEPENDENCE variable = inp type = intra false
+        if (w < words) {
+            const unsigned word = read_word(in, ic);
+            const int addr = load_base + w / (UF / MM2IM_BYTES_PER_WORD);
+            const int lane = (w % (UF / MM2IM_BYTES_PER_WORD)) * MM2IM_BYTES_PER_WORD;
+            for (int b = 0; b < MM2IM_BYTES_PER_WORD; b++) {
 #pragma HLS UNROLL
-                job[f] = tap_fifo[f].read();
+                inp[addr][lane + b] = byte_of(word, b);
             }
-            if (job[0].end) break;
+            w++;
+        }
+        if (!jobs_done) {
+            if (d == 0) {
+                for (int f = 0; f < PE; f++) {
+#pragma HLS UNROLL
+                    job[f] = tap_fifo[f].read();
+                }
+                jobs_done = job[0].end == 1;
 #ifndef __SYNTHESIS__
-            if (job[0].t_emit + 1 > t) t = job[0].t_emit + 1;
-            t += cfg.ic_words;
-            finish = t;
+                if (!jobs_done) {
+                    if (job[0].t_emit + 1 > t) t = job[0].t_emit + 1;
+                    t += cfg.ic_words;
+                    finish = t;
+                }
 #endif
-        }
-        const int wa = job[0].tap * cfg.ic_words + d;
-        const int ia = job[0].base + d;
-        for (int f = 0; f < PE; f++) {
-#pragma HLS UNROLL
-            acc_t dot = 0;
-            for (int u = 0; u < UF; u++) {
-#pragma HLS UNROLL
-                dot += static_cast<long long>(inp[ia][u]) * static_cast<long long>(wgt[f][wa][u]);
             }
-            partial[f] = (d == 0 ? 0LL : static_cast<long long>(partial[f])) + static_cast<long long>(dot);
-            if (d == cfg.ic_words - 1) {
-                const int idx = static_cast<int>(job[f].out_index & ACC_MASK);
-                acc[f][idx] += static_cast<long long>(partial[f]) + static_cast<long long>(rowterm[f][job[f].tap]);
+            if (!jobs_done) {
+                const int wa = job[0].tap * cfg.ic_words + d;
+                const int ia = sched_base + job[0].base + d;
+                for (int f = 0; f < PE; f++) {
+#pragma HLS UNROLL
+                    acc_t dot = 0;
+                    for (int u = 0; u < UF; u++) {
+#pragma HLS UNROLL
+                        dot += static_cast<long long>(inp[ia][u]) * static_cast<long long>(wgt[f][wa][u]);
+                    }
+                    partial[f] = (d == 0 ? 0LL : static_cast<long long>(partial[f])) + static_cast<long long>(dot);
+                    if (d == cfg.ic_words - 1) {
+                        const int idx = static_cast<int>(job[f].out_index & ACC_MASK);
+                        acc[f][idx] += static_cast<long long>(partial[f]) + static_cast<long long>(rowterm[f][job[f].tap]);
+                    }
+                }
+                d = (d == cfg.ic_words - 1) ? 0 : d + 1;
             }
         }
-        d = (d == cfg.ic_words - 1) ? 0 : d + 1;
+        if (jobs_done && w >= words) break;
     }
+    count(PH_INP, static_cast<unsigned long long>(words));
 #ifndef __SYNTHESIS__
     count(PH_SCHEDULE, finish > 0 ? MM2IM_CYC_DECODER + finish + MM2IM_CYC_PE : 0);
 #endif
 }
 
-// LOAD_INP and SCHEDULE in one invocation run concurrently on the two input banks: the new chunk streams
-// into one bank while the decoder and PEs work through the chunk loaded by the previous invocation from
-// the other, so the input DMA hides behind the MACs.
+// One invocation's LOAD_INP and SCHEDULE: the decoder feeds the merged load-and-compute loop (dataflow).
 template <class InPort>
-void load_and_schedule(InPort& in, Cursor& ic, const Config& cfg, bool do_load, i8_t load_bank[MM2IM_INP_BUF_WORDS][UF],
-                       int& new_first, int& new_count, unsigned& load_status, int sched_first, int sched_count,
-                       const i8_t sched_bank[MM2IM_INP_BUF_WORDS][UF], const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF],
+void load_and_schedule(InPort& in, Cursor& ic, const Config& cfg, bool do_load, int load_base, int& new_first,
+                       int& new_count, unsigned& load_status, int sched_first, int sched_count, int sched_base,
+                       i8_t inp[2 * MM2IM_INP_BUF_WORDS][UF], const i8_t wgt[PE][MM2IM_WGT_DEPTH][UF],
                        const acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K], acc_t acc[PE][MM2IM_ACC_SIZE]) {
 #pragma HLS DATAFLOW
     hls::stream<TapJob> tap_fifo[PE];
 #pragma HLS STREAM variable = tap_fifo depth = MM2IM_TAP_FIFO_DEPTH
-    load_input(in, ic, cfg, do_load, load_bank, new_first, new_count, load_status);
     decode(cfg, sched_first, sched_count, tap_fifo);
-    pe_array(cfg, sched_bank, wgt, rowterm, acc, tap_fifo);
+    load_and_compute(in, ic, cfg, do_load, load_base, new_first, new_count, load_status, sched_base, inp, wgt, rowterm, acc,
+                     tap_fifo);
 }
 
 // The post-processing unit: TFLite's MultiplyByQuantizedMultiplier with single rounding,
@@ -439,8 +451,7 @@ template <class InPort, class OutPort>
 unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Cursor& oc, Config& cfg, bool& cfg_valid,
                     bool& wgt_valid, i8_t wgt[PE][MM2IM_WGT_DEPTH][UF], acc_t rowterm[PE][MM2IM_MAX_K * MM2IM_MAX_K],
                     acc_t bias[PE], acc_t mult[PE], ap_int<8> shift[PE], acc_t acc[PE][MM2IM_ACC_SIZE],
-                    i8_t inp0[MM2IM_INP_BUF_WORDS][UF], i8_t inp1[MM2IM_INP_BUF_WORDS][UF], int& ready_bank,
-                    int& ready_first, int& ready_count) {
+                    i8_t inp[2 * MM2IM_INP_BUF_WORDS][UF], int& ready_bank, int& ready_first, int& ready_count) {
 #pragma HLS INLINE
 #ifndef __SYNTHESIS__
     for (int i = 0; i < 5; i++) g_phase_cycles[i] = 0;
@@ -457,7 +468,7 @@ unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Curso
         if (status != MM2IM_OK) return status;
     }
     if ((opcode & (MM2IM_OP_SCHEDULE | MM2IM_OP_STORE)) && !wgt_valid) return status | MM2IM_ERR_NO_WEIGHTS;
-    // Input banks: LOAD_INP fills the bank that is not waiting; SCHEDULE computes the waiting one.
+    // Input halves: LOAD_INP fills the half that is not waiting; SCHEDULE computes the waiting one.
     const bool do_load = (opcode & MM2IM_OP_LOAD_INP) != 0;
     const bool do_sched = (opcode & MM2IM_OP_SCHEDULE) && ready_bank >= 0;
     if (do_load && ready_bank >= 0 && !(opcode & MM2IM_OP_SCHEDULE)) return status | MM2IM_ERR_INPUT_BUSY;
@@ -465,14 +476,9 @@ unsigned mm2im_core(unsigned opcode, InPort& in, Cursor& ic, OutPort& out, Curso
         const int sched_first = do_sched ? ready_first : 0, sched_count = do_sched ? ready_count : 0;
         int new_first = 0, new_count = 0;
         unsigned load_status = MM2IM_OK;
-        if (ready_bank == 0) {  // bank 0 waits: load into 1
-            load_and_schedule(in, ic, cfg, do_load, inp1, new_first, new_count, load_status, sched_first, sched_count, inp0,
-                              wgt, rowterm, acc);
-        } else {
-            load_and_schedule(in, ic, cfg, do_load, inp0, new_first, new_count, load_status, sched_first, sched_count, inp1,
-                              wgt, rowterm, acc);
-        }
-        const int loaded_bank = ready_bank == 0 ? 1 : 0;
+        const int loaded_bank = ready_bank == 0 ? 1 : 0;  // the half that is not waiting
+        load_and_schedule(in, ic, cfg, do_load, loaded_bank * MM2IM_INP_BUF_WORDS, new_first, new_count, load_status,
+                          sched_first, sched_count, (ready_bank == 1 ? 1 : 0) * MM2IM_INP_BUF_WORDS, inp, wgt, rowterm, acc);
         if (do_sched) ready_bank = -1;  // a SCHEDULE consumes its chunk; scheduling it twice would double-count
         if (do_load) {
             status |= load_status;

@@ -26,7 +26,7 @@ typedef ap_int<32> acc_t;                // accumulators, bias, row-sum terms, m
 struct TapJob {
     ap_uint<32> out_index;
     ap_uint<8> tap;    // kh*Kw + kw, < MAX_K*MAX_K
-    ap_uint<12> base;  // word offset of the pixel in the input buffer
+    ap_uint<12> base;  // word offset of the pixel in its half of the input buffer
     ap_uint<1> end;    // marks the end of a SCHEDULE
 #ifndef __SYNTHESIS__
     unsigned long long t_emit;  // C-simulation instrumentation only: decoder cycle that emitted it

@@ -36,17 +36,16 @@ extern "C" void mm2im_xrt(unsigned opcode, const unsigned* in, unsigned in_words
 #pragma HLS ARRAY_PARTITION variable = shift complete
     static acc_t acc[PE][MM2IM_ACC_SIZE];
 #pragma HLS ARRAY_PARTITION variable = acc dim = 1 complete
-    static i8_t inp0[MM2IM_INP_BUF_WORDS][UF];
-    static i8_t inp1[MM2IM_INP_BUF_WORDS][UF];
-#pragma HLS ARRAY_PARTITION variable = inp0 dim = 2 complete
-#pragma HLS ARRAY_PARTITION variable = inp1 dim = 2 complete
+    static i8_t inp[2 * MM2IM_INP_BUF_WORDS][UF];  // two halves: one loading, one computing
+#pragma HLS ARRAY_PARTITION variable = inp dim = 2 complete
+#pragma HLS BIND_STORAGE variable = inp type = ram_t2p impl = bram
     static int ready_bank = -1;
     static int ready_first = 0;
     static int ready_count = 0;
 
     Cursor ic = {0, in_words, 0}, oc = {0, out_capacity, 0};
     const unsigned status = mm2im_core(opcode, in, ic, out, oc, cfg, cfg_valid, wgt_valid, wgt, rowterm, bias, mult, shift,
-                                       acc, inp0, inp1, ready_bank, ready_first, ready_count);
+                                       acc, inp, ready_bank, ready_first, ready_count);
     result[0] = status;
     result[1] = oc.pos;
     result[2] = ic.pos;
