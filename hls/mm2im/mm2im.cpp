@@ -45,7 +45,7 @@ unsigned mm2im_top(unsigned opcode, hls::stream<axis_word>& in, hls::stream<axis
 }
 
 #ifndef __SYNTHESIS__
-// LOAD_INP and SCHEDULE overlap (different input banks, one dataflow region): the longer of the two counts.
+// LOAD_INP and SCHEDULE overlap (one merged loop over the two input halves): the longer of the two counts.
 unsigned long long mm2im_counted_cycles() {
     const unsigned long long* p = g_phase_cycles;
     return MM2IM_CYC_CONTROL + p[0] + p[1] + (p[2] > p[3] ? p[2] : p[3]) + p[4];
