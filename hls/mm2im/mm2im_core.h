@@ -201,40 +201,41 @@ WGT_QUANT:
 // [kh_lo, kh_hi) x [kw_lo, kw_hi), which is walked one tap per cycle. Pixels with no valid tap cost
 // one cycle. No products for cropped outputs are ever scheduled.
 inline void decode(const Config& cfg, int inp_first, int inp_count, hls::stream<TapJob> tap_fifo[PE]) {
-    int ih = inp_first / cfg.iw;  // one divide per SCHEDULE; then counters
-    int iw = inp_first % cfg.iw;
+    // One loop flattened by hand over (pixel, valid tap), II=1: a cycle per valid tap, one for a pixel
+    // without any, and no pipeline refill between pixels. The origin moves by counters (no multiplies).
+    int iw = inp_first % cfg.iw;  // one divide per SCHEDULE
+    int oy0 = (inp_first / cfg.iw) * cfg.sh - cfg.pt;
+    int ox0 = iw * cfg.sw - cfg.pl;
+    int p = 0, r = 0, c = 0;
 #ifndef __SYNTHESIS__
     unsigned long long t = 0;
 #endif
-DEC_PIXELS:
-    for (int p = 0; p < inp_count; p++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = MM2IM_INP_BUF_WORDS
-        const int oy0 = ih * cfg.sh - cfg.pt;
-        const int ox0 = iw * cfg.sw - cfg.pl;
+DEC_TAPS:
+    for (int i = 0; p < inp_count; i++) {
+#pragma HLS LOOP_TRIPCOUNT min = 1 max = MM2IM_INP_BUF_WORDS * MM2IM_MAX_K * MM2IM_MAX_K
+#pragma HLS PIPELINE II = 1
+        // This pixel's rectangle of taps inside the output: [kh_lo, kh_hi) x [kw_lo, kw_hi).
         const int kh_lo = oy0 < 0 ? -oy0 : 0;
         const int kw_lo = ox0 < 0 ? -ox0 : 0;
         const int kh_hi = cfg.oh - oy0 < cfg.kh ? cfg.oh - oy0 : cfg.kh;
         const int kw_hi = cfg.ow - ox0 < cfg.kw ? cfg.ow - ox0 : cfg.kw;
         const int rows = kh_hi > kh_lo ? kh_hi - kh_lo : 0;
         const int cols = kw_hi > kw_lo ? kw_hi - kw_lo : 0;
-        const int n = rows * cols;
-        int r = 0, c = 0;
-    DEC_TAPS:
-        for (int i = 0; i < n; i++) {
-#pragma HLS LOOP_TRIPCOUNT min = 0 max = MM2IM_MAX_K * MM2IM_MAX_K
-#pragma HLS PIPELINE II = 1
+        bool last_tap = true;
+        if (rows > 0 && cols > 0) {
             TapJob job;
             job.out_index = static_cast<unsigned>((oy0 + kh_lo + r) * cfg.ow + ox0 + kw_lo + c);
             job.tap = (kh_lo + r) * cfg.kw + kw_lo + c;
             job.base = p * cfg.ic_words;
             job.end = 0;
 #ifndef __SYNTHESIS__
-            job.t_emit = t + i;
+            job.t_emit = t;
 #endif
             for (int f = 0; f < PE; f++) {
 #pragma HLS UNROLL
                 tap_fifo[f].write(job);
             }
+            last_tap = r == rows - 1 && c == cols - 1;
             if (c == cols - 1) {
                 c = 0;
                 r++;
@@ -243,13 +244,20 @@ DEC_PIXELS:
             }
         }
 #ifndef __SYNTHESIS__
-        t += n > 0 ? n : 1;
+        t++;
 #endif
-        if (iw == cfg.iw - 1) {
-            iw = 0;
-            ih++;
-        } else {
-            iw++;
+        if (last_tap) {  // next pixel
+            r = 0;
+            c = 0;
+            p++;
+            if (iw == cfg.iw - 1) {
+                iw = 0;
+                ox0 = -cfg.pl;
+                oy0 += cfg.sh;
+            } else {
+                iw++;
+                ox0 += cfg.sw;
+            }
         }
     }
     TapJob end;

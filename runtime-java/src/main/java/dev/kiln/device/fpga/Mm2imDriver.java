@@ -66,6 +66,25 @@ public final class Mm2imDriver {
         int fullGroups = l.oc() / pe, rest = l.oc() % pe;
         int onAccelerator = leftover == Leftover.ACCELERATOR ? l.oc() : fullGroups * pe;
         Stats stats = new Stats();
+        // The accelerator keeps config and weights between invocations: one run owns it from start to end.
+        synchronized (port) {
+            runOnAccelerator(l, batch, x, w, bias, multiplier, shift, y, onAccelerator, stats);
+        }
+        long cpuStart = System.nanoTime();
+        if (onAccelerator < l.oc()) {
+            for (int b = 0; b < batch; b++) {
+                CpuFilters.run(l, x.asSlice(b * l.inputBytes(), l.inputBytes()), w, bias, multiplier, shift,
+                        y.asSlice(b * l.outputBytes(), l.outputBytes()), onAccelerator, l.oc());
+            }
+        }
+        long cpuNanos = onAccelerator < l.oc() ? System.nanoTime() - cpuStart : 0;
+        return new Mm2imRunStats(stats.invocations, stats.cycles, stats.wordsIn, stats.wordsOut, stats.nanos, cpuNanos,
+                onAccelerator, l.oc() - onAccelerator, rest);
+    }
+
+    private void runOnAccelerator(Mm2imLayer l, int batch, MemorySegment x, MemorySegment w, MemorySegment bias,
+                                  MemorySegment multiplier, MemorySegment shift, MemorySegment y, int onAccelerator, Stats stats) {
+        int pe = limits.peCount();
         try (Arena arena = Arena.ofConfined()) {
             Words in = new Words(arena.allocate(4 * inputWordsNeeded(l), 64));
             MemorySegment out = arena.allocate(4L * l.oh() * l.ow() * Math.ceilDiv(pe, Mm2imLimits.BYTES_PER_WORD), 64);
@@ -80,16 +99,6 @@ public final class Mm2imDriver {
                 streamInput(l, batch, f0, nf, x, y, in, out, stats);
             }
         }
-        long cpuStart = System.nanoTime();
-        if (onAccelerator < l.oc()) {
-            for (int b = 0; b < batch; b++) {
-                CpuFilters.run(l, x.asSlice(b * l.inputBytes(), l.inputBytes()), w, bias, multiplier, shift,
-                        y.asSlice(b * l.outputBytes(), l.outputBytes()), onAccelerator, l.oc());
-            }
-        }
-        long cpuNanos = onAccelerator < l.oc() ? System.nanoTime() - cpuStart : 0;
-        return new Mm2imRunStats(stats.invocations, stats.cycles, stats.wordsIn, stats.wordsOut, stats.nanos, cpuNanos,
-                onAccelerator, l.oc() - onAccelerator, rest);
     }
 
     private void loadConfig(Mm2imLayer l, int filters, Words in, MemorySegment out, Stats stats) {

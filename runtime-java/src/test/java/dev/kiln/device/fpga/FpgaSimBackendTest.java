@@ -75,6 +75,22 @@ class FpgaSimBackendTest {
         }
     }
 
+    /** The accelerator keeps state between invocations; concurrent runs must not interleave their protocols. */
+    @Test
+    void concurrent_runs_on_one_accelerator_stay_bit_exact() throws Exception {
+        long seed = System.nanoTime();
+        var a = FpgaSimFixture.randomCase(TConvSpec.same(2, 16, 3, 6, 6, 40), new SplittableRandom(seed));
+        var b = FpgaSimFixture.randomCase(TConvSpec.same(1, 8, 5, 5, 7, 24), new SplittableRandom(seed + 1));
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            var fa = pool.submit(() -> { for (int i = 0; i < 5; i++) assertArrayEquals(TConvReference.int8(a.spec(), a.x(), a.w(), a.bias(), a.zpIn(), a.rq()),
+                    FpgaSimFixture.run(device, a, Mm2imDriver.Leftover.CPU), "seed " + seed); return null; });
+            var fb = pool.submit(() -> { for (int i = 0; i < 5; i++) assertArrayEquals(TConvReference.int8(b.spec(), b.x(), b.w(), b.bias(), b.zpIn(), b.rq()),
+                    FpgaSimFixture.run(device, b, Mm2imDriver.Leftover.CPU), "seed " + seed); return null; });
+            fa.get();
+            fb.get();
+        }
+    }
+
     @Test
     void a_layer_larger_than_the_buffers_is_refused_with_the_limit_named() {
         SplittableRandom r = new SplittableRandom(1);
