@@ -8,9 +8,10 @@
 // tap, and accumulate into their int32 accumulator at out_index. STORE pushes finished output rows
 // through the post-processing unit (bias, per-channel multiplier and shift with single rounding, zp_out,
 // clamp) and clears their accumulators for the rows that follow.
-// The MM2IM accelerator's core, shared by its two top functions: mm2im_top (AXI-Stream + AXI-Lite, for
-// the Vivado block design with an AXI DMA, as in the paper) and mm2im_xrt (memory-mapped buffers, for XRT).
-// Included only by hls/mm2im/mm2im.cpp and hls/mm2im/mm2im_xrt.cpp.
+//
+// This is the core shared by the two top functions: mm2im_top (AXI-Stream + AXI-Lite, for the Vivado
+// block design with an AXI DMA, as in the paper) and mm2im_xrt (memory-mapped buffers, for XRT). It is
+// included only by hls/mm2im/mm2im.cpp and hls/mm2im/mm2im_xrt.cpp.
 #ifndef MM2IM_CORE_H
 #define MM2IM_CORE_H
 
