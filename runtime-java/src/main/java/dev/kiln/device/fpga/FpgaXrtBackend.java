@@ -30,7 +30,28 @@ public final class FpgaXrtBackend implements Backend {
         if (Xclbin.configured().isEmpty()) {
             return Availability.no("no MM2IM xclbin configured: pass -D" + Xclbin.PROPERTY + "=/path/mm2im.xclbin or set " + Xclbin.ENV);
         }
-        return Availability.yes();
+        String device = deviceProbe();
+        return device == null ? Availability.yes() : Availability.no(device);
+    }
+
+    private static String probed;
+    private static boolean probeDone;
+
+    /** Null when XRT opens device 0 (then closes it again); otherwise XRT's reason. Probed once per process. */
+    private static synchronized String deviceProbe() {
+        if (!probeDone) {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                var state = Xrt.callState(arena);
+                var handle = Xrt.xrtDeviceOpen(state, 0);
+                if (handle == null || handle.equals(java.lang.foreign.MemorySegment.NULL)) {
+                    probed = "XRT found no device 0 (" + Xrt.errnoName(Xrt.errno(state)) + "); is the board's XRT shell loaded?";
+                } else {
+                    Xrt.xrtDeviceClose(handle);
+                }
+            }
+            probeDone = true;
+        }
+        return probed;
     }
 
     @Override
