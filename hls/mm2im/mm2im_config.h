@@ -56,7 +56,11 @@
 #define MM2IM_CFG_PL 10
 #define MM2IM_CFG_FILTERS 11
 #define MM2IM_CFG_ZP_OUT 12
-#define MM2IM_CFG_WORDS 13
+#define MM2IM_CFG_ROUNDING 13  // MM2IM_ROUND_SINGLE (the paper's PPU) or MM2IM_ROUND_DOUBLE (TFLite's default)
+#define MM2IM_CFG_WORDS 14
+
+#define MM2IM_ROUND_SINGLE 0
+#define MM2IM_ROUND_DOUBLE 1
 
 // Status word returned by the top function (AXI-Lite return register); 0 is success. An invalid
 // request sets a bit and changes no on-chip state it could corrupt: every buffer index is checked
@@ -70,7 +74,7 @@
 #define MM2IM_ERR_NO_WEIGHTS (1u << 5)      // schedule/store before weights were loaded for this config
 #define MM2IM_ERR_INPUT_RANGE (1u << 6)     // input chunk outside the image or larger than the input buffer
 #define MM2IM_ERR_STORE_RANGE (1u << 7)     // store rows outside the output
-#define MM2IM_ERR_SHIFT_RANGE (1u << 8)     // a per-channel shift outside [-31, 30] or a negative multiplier
+#define MM2IM_ERR_SHIFT_RANGE (1u << 8)     // a shift outside [-31, 30] ([-31, 31] for double rounding) or a negative multiplier
 #define MM2IM_ERR_INPUT_BUSY (1u << 9)      // LOAD_INP without SCHEDULE while a loaded chunk still waits
 
 // Pipeline depths and fixed costs used by the counted-cycle instrumentation and by the Java cycle model

@@ -28,7 +28,7 @@ static_assert(MM2IM_INP_BUF_WORDS <= 4096, "TapJob.base is 12 bits");
 static_assert(MM2IM_MAX_IC % UF == 0, "MM2IM_MAX_IC must be a multiple of UF");
 
 struct Config {
-    int ic, ic_words, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, filters, zp_out;
+    int ic, ic_words, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, filters, zp_out, rounding;
 };
 
 #ifndef __SYNTHESIS__
@@ -111,6 +111,7 @@ CFG_READ:
     c.pl = w[MM2IM_CFG_PL];
     c.filters = w[MM2IM_CFG_FILTERS];
     c.zp_out = w[MM2IM_CFG_ZP_OUT];
+    c.rounding = w[MM2IM_CFG_ROUNDING];
     c.ic_words = (c.ic + UF - 1) / UF;
 
     cfg_valid = false;
@@ -121,7 +122,7 @@ CFG_READ:
         !in_range(c.oh, 1, MM2IM_MAX_DIM) || !in_range(c.ow, 1, MM2IM_MAX_DIM) || !in_range(c.kh, 1, MM2IM_MAX_K) ||
         !in_range(c.kw, 1, MM2IM_MAX_K) || !in_range(c.sh, 1, MM2IM_MAX_STRIDE) || !in_range(c.sw, 1, MM2IM_MAX_STRIDE) ||
         !in_range(c.pt, 0, MM2IM_MAX_DIM) || !in_range(c.pl, 0, MM2IM_MAX_DIM) || !in_range(c.filters, 1, PE) ||
-        !in_range(c.zp_out, -128, 127)) {
+        !in_range(c.zp_out, -128, 127) || !in_range(c.rounding, MM2IM_ROUND_SINGLE, MM2IM_ROUND_DOUBLE)) {
         return MM2IM_ERR_CONFIG_RANGE;
     }
     if (c.kh * c.kw * c.ic_words > MM2IM_WGT_DEPTH) status |= MM2IM_ERR_WGT_CAPACITY;
@@ -184,7 +185,7 @@ WGT_QUANT:
         bias[f] = static_cast<int>(read_word(in, ic));
         int m = static_cast<int>(read_word(in, ic));
         int s = static_cast<int>(read_word(in, ic));
-        if (m < 0 || s < -31 || s > 30) {
+        if (m < 0 || s < -31 || s > (cfg.rounding == MM2IM_ROUND_SINGLE ? 30 : 31)) {
             status |= MM2IM_ERR_SHIFT_RANGE;
             m = 0;
             s = 0;
@@ -393,16 +394,34 @@ void load_and_schedule(InPort& in, Cursor& ic, const Config& cfg, bool do_load, 
                      tap_fifo);
 }
 
-// The post-processing unit: TFLite's MultiplyByQuantizedMultiplier with single rounding,
-// (x*M + 2^(30-shift)) >> (31-shift), saturated to int32, then + zp_out and clamped to int8.
-inline i8_t post_process(acc_t x, acc_t m, ap_int<8> shift, int zp_out) {
+// The post-processing unit: TFLite's MultiplyByQuantizedMultiplier, then + zp_out, clamped to int8.
+//  - single rounding (the paper's PPU, TFLITE_SINGLE_ROUNDING): (x*M + 2^(30-shift)) >> (31-shift), saturated
+//    to int32;
+//  - double rounding (gemmlowp, TFLite's default): SaturatingRoundingDoublingHighMul(x << max(shift,0), M)
+//    (round half up, via a truncating divide by 2^31), then RoundingDivideByPOT(., max(-shift,0)) (half away
+//    from zero). The left shift wraps in int32, as TFLite's does.
+inline i8_t post_process(acc_t x, acc_t m, ap_int<8> shift, int zp_out, int rounding) {
 #pragma HLS INLINE
-    const int total = 31 - static_cast<int>(shift);  // 1..62
-    const ap_int<64> prod = static_cast<long long>(x) * static_cast<long long>(m);
-    const ap_int<64> round = static_cast<long long>(1LL << (total - 1));
-    long long r = static_cast<long long>(prod + round) >> total;
-    if (r > 2147483647LL) r = 2147483647LL;
-    if (r < -2147483648LL) r = -2147483648LL;
+    const int sh = static_cast<int>(shift);
+    long long r;
+    if (rounding == MM2IM_ROUND_SINGLE) {
+        const int total = 31 - sh;  // 1..62
+        const ap_int<64> prod = static_cast<long long>(x) * static_cast<long long>(m);
+        const ap_int<64> round = static_cast<long long>(1LL << (total - 1));
+        r = static_cast<long long>(prod + round) >> total;
+        if (r > 2147483647LL) r = 2147483647LL;
+        if (r < -2147483648LL) r = -2147483648LL;
+    } else {
+        const int left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
+        const acc_t xs = static_cast<long long>(x) * (1LL << left);  // wraps to int32
+        const long long ab = static_cast<long long>(xs) * static_cast<long long>(m);
+        const long long nudged = ab + (ab >= 0 ? (1LL << 30) : 1 - (1LL << 30));
+        long long high = (nudged + (nudged < 0 ? (1LL << 31) - 1 : 0)) >> 31;  // truncating divide by 2^31
+        if (static_cast<long long>(xs) == -2147483648LL && static_cast<long long>(m) == -2147483648LL) high = 2147483647LL;
+        const long long mask = (1LL << right) - 1;
+        const long long threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+        r = (high >> right) + ((high & mask) > threshold ? 1 : 0);
+    }
     long long y = r + zp_out;
     if (y > 127) y = 127;
     if (y < -128) y = -128;
@@ -432,7 +451,7 @@ STORE_WORDS:
             for (int f = 0; f < PE; f++) {
 #pragma HLS UNROLL
                 y[f] = post_process(static_cast<long long>(acc[f][idx]) + static_cast<long long>(bias[f]), mult[f],
-                                    shift[f], cfg.zp_out);
+                                    shift[f], cfg.zp_out, cfg.rounding);
                 acc[f][idx] = 0;  // ready for the row that reuses this slot
             }
         }

@@ -31,6 +31,7 @@ Layer same(int s, int oc, int k, int ih, int iw, int ic) {
 
 struct Quant {
     int zp_in, zp_out;
+    int rounding;  // MM2IM_ROUND_SINGLE or MM2IM_ROUND_DOUBLE
     std::vector<int32_t> bias, mult, shift;
 };
 
@@ -42,7 +43,18 @@ int64_t single_round(int64_t acc, int32_t m, int shift) {
     return r;
 }
 
-// Golden model: acc = sum over valid taps of (x - zp_in) * w, + bias, requantise (single rounding).
+// gemmlowp / TFLite default: SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT.
+int64_t double_round(int64_t acc, int32_t m, int shift) {
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t x = static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(acc)) << left);
+    int64_t ab = static_cast<int64_t>(x) * m;
+    int64_t nudge = ab >= 0 ? (int64_t(1) << 30) : 1 - (int64_t(1) << 30);
+    int64_t high = (x == INT32_MIN && m == INT32_MIN) ? INT32_MAX : (ab + nudge) / (int64_t(1) << 31);
+    int64_t mask = (int64_t(1) << right) - 1, rem = high & mask, thr = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + (rem > thr ? 1 : 0);
+}
+
+// Golden model: acc = sum over valid taps of (x - zp_in) * w, + bias, requantise (single or double rounding).
 std::vector<int8_t> golden(const Layer& L, const Quant& q, const std::vector<int8_t>& x, const std::vector<int8_t>& w) {
     const int oh = L.oh(), ow = L.ow();
     std::vector<int64_t> acc(static_cast<size_t>(oh) * ow * L.oc, 0);
@@ -66,7 +78,8 @@ std::vector<int8_t> golden(const Layer& L, const Quant& q, const std::vector<int
     std::vector<int8_t> y(acc.size());
     for (size_t i = 0; i < acc.size(); i++) {
         int o = static_cast<int>(i % L.oc);
-        int64_t v = single_round(acc[i] + q.bias[o], q.mult[o], q.shift[o]) + q.zp_out;
+        int64_t v = (q.rounding == MM2IM_ROUND_SINGLE ? single_round(acc[i] + q.bias[o], q.mult[o], q.shift[o])
+                                                      : double_round(acc[i] + q.bias[o], q.mult[o], q.shift[o])) + q.zp_out;
         y[i] = static_cast<int8_t>(v > 127 ? 127 : v < -128 ? -128 : v);
     }
     return y;
@@ -161,6 +174,7 @@ unsigned long long run_accelerator(const Layer& L, const Quant& q, const std::ve
             cfg[MM2IM_CFG_OH] = oh, cfg[MM2IM_CFG_OW] = ow, cfg[MM2IM_CFG_KH] = L.kh, cfg[MM2IM_CFG_KW] = L.kw;
             cfg[MM2IM_CFG_SH] = L.sh, cfg[MM2IM_CFG_SW] = L.sw, cfg[MM2IM_CFG_PT] = L.pt, cfg[MM2IM_CFG_PL] = L.pl;
             cfg[MM2IM_CFG_FILTERS] = nf, cfg[MM2IM_CFG_ZP_OUT] = static_cast<uint32_t>(q.zp_out);
+            cfg[MM2IM_CFG_ROUNDING] = static_cast<uint32_t>(q.rounding);
             for (uint32_t v : cfg) link.push(v);
             unsigned st = link.exec(MM2IM_OP_LOAD_CONFIG);
             CHECK(st == MM2IM_OK, "config status %u", st);
@@ -237,6 +251,7 @@ Quant random_quant(const Layer& L, std::mt19937_64& rng) {
     Quant q;
     q.zp_in = static_cast<int>(rng() % 256) - 128;
     q.zp_out = static_cast<int>(rng() % 256) - 128;
+    q.rounding = static_cast<int>(rng() % 2);
     // A shift that maps the accumulator's spread onto int8 (so outputs are not all clamped).
     double spread = 128.0 * 80.0 * std::sqrt(static_cast<double>(L.kh * L.kw * L.ic) / (L.sh * L.sw));
     int base = -static_cast<int>(std::log2(spread)) + 6;
@@ -276,7 +291,7 @@ void check_rejections() {
     auto config = [&](int ic, int k, int ow, int filters) {
         uint32_t cfg[MM2IM_CFG_WORDS] = {static_cast<uint32_t>(ic), 4, 4, 8, static_cast<uint32_t>(ow),
                                          static_cast<uint32_t>(k), static_cast<uint32_t>(k), 2, 2, 1, 1,
-                                         static_cast<uint32_t>(filters), 0};
+                                         static_cast<uint32_t>(filters), 0, MM2IM_ROUND_SINGLE};
         for (uint32_t v : cfg) link.push(v);
         return link.exec(MM2IM_OP_LOAD_CONFIG);
     };

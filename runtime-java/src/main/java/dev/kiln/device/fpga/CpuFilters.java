@@ -14,7 +14,7 @@ final class CpuFilters {
     private CpuFilters() {}
 
     static void run(Mm2imLayer l, MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment multiplier,
-                    MemorySegment shift, MemorySegment y, int fromOc, int toOc) {
+                    MemorySegment shift, MemorySegment y, int fromOc, int toOc, PpuRounding rounding) {
         int ic = l.ic(), taps = l.kh() * l.kw(), ow = l.ow();
         byte[] in = x.toArray(JAVA_BYTE);
         int zp = l.inputZeroPoint();
@@ -40,16 +40,26 @@ final class CpuFilters {
             int b = bias.getAtIndex(JAVA_INT_UNALIGNED, oc), m = multiplier.getAtIndex(JAVA_INT_UNALIGNED, oc);
             int s = shift.getAtIndex(JAVA_INT_UNALIGNED, oc);
             for (int o = 0; o < acc.length; o++) {
-                y.set(JAVA_BYTE, (long) o * l.oc() + oc, postProcess(acc[o] + b, m, s, l.outputZeroPoint()));
+                y.set(JAVA_BYTE, (long) o * l.oc() + oc, postProcess(acc[o] + b, m, s, l.outputZeroPoint(), rounding));
             }
         }
     }
 
-    /** The PPU: {@code (x·M + 2^(30−shift)) >> (31−shift)} saturated to int32, {@code + zp_out}, clamped to int8. */
-    static byte postProcess(int acc, int multiplier, int shift, int zpOut) {
-        int total = 31 - shift;
-        long r = ((long) acc * multiplier + (1L << (total - 1))) >> total;
-        r = Math.clamp(r, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    /** The PPU (see {@code post_process} in {@code hls/mm2im/mm2im_core.h}), {@code + zp_out}, clamped to int8. */
+    static byte postProcess(int acc, int multiplier, int shift, int zpOut, PpuRounding rounding) {
+        long r;
+        if (rounding == PpuRounding.SINGLE) {
+            int total = 31 - shift;
+            r = Math.clamp(((long) acc * multiplier + (1L << (total - 1))) >> total, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        } else {
+            int left = Math.max(shift, 0), right = Math.max(-shift, 0);
+            int xs = acc * (1 << left);                                       // wraps, as TFLite's int32 product
+            long ab = (long) xs * multiplier;
+            long high = xs == Integer.MIN_VALUE && multiplier == Integer.MIN_VALUE ? Integer.MAX_VALUE
+                    : (ab + (ab >= 0 ? 1L << 30 : 1 - (1L << 30))) / (1L << 31);  // truncating, as C's '/'
+            long mask = (1L << right) - 1, threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+            r = (high >> right) + ((high & mask) > threshold ? 1 : 0);
+        }
         return (byte) Math.clamp(r + zpOut, -128, 127);
     }
 }

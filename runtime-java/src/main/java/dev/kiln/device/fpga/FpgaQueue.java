@@ -47,8 +47,12 @@ final class FpgaQueue implements Queue {
         }
         Mm2imLayer layer = new Mm2imLayer(v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]);
         Mm2imDriver.Leftover leftover = v[15] == 0 ? Mm2imDriver.Leftover.CPU : Mm2imDriver.Leftover.ACCELERATOR;
+        if (v[16] < 0 || v[16] >= PpuRounding.values().length) {
+            throw new IllegalArgumentException("argument " + (Mm2imKernel.ARGS - 1) + " (rounding) of mm2im/tconv_int8 must be 0 (single) or 1 (double), was " + v[16]);
+        }
+        PpuRounding rounding = PpuRounding.values()[v[16]];
         long t0 = System.nanoTime();
-        Mm2imRunStats stats = device.driver().run(layer, v[0], b[0], b[1], b[2], b[3], b[4], b[5], leftover);
+        Mm2imRunStats stats = device.driver().run(layer, v[0], b[0], b[1], b[2], b[3], b[4], b[5], leftover, rounding);
         return new Mm2imEvent(stats, System.nanoTime() - t0);
     }
 

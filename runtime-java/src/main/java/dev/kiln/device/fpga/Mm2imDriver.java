@@ -42,10 +42,11 @@ public final class Mm2imDriver {
     /**
      * Runs {@code batch} images. {@code x} int8 {@code [batch, Ih, Iw, Ic]}, {@code w} int8 {@code [Oc, Kh, Kw, Ic]},
      * {@code bias}, {@code multiplier}, {@code shift} int32 {@code [Oc]} (native byte order), {@code y} int8
-     * {@code [batch, Oh, Ow, Oc]}. The requantisation is single rounding, as the accelerator's PPU does it.
+     * {@code [batch, Oh, Ow, Oc]}. The PPU requantises with {@code rounding} (the paper's hardware: single).
      */
     public Mm2imRunStats run(Mm2imLayer l, int batch, MemorySegment x, MemorySegment w, MemorySegment bias,
-                             MemorySegment multiplier, MemorySegment shift, MemorySegment y, Leftover leftover) {
+                             MemorySegment multiplier, MemorySegment shift, MemorySegment y, Leftover leftover,
+                             PpuRounding rounding) {
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, was " + batch);
         requireBytes("input", x, batch * l.inputBytes());
         requireBytes("weights", w, l.weightBytes());
@@ -56,7 +57,9 @@ public final class Mm2imDriver {
         for (int c = 0; c < l.oc(); c++) {
             int m = multiplier.getAtIndex(JAVA_INT_UNALIGNED, c), s = shift.getAtIndex(JAVA_INT_UNALIGNED, c);
             if (m < 0) throw new IllegalArgumentException("multiplier[" + c + "] must be >= 0, was " + m);
-            if (s < -31 || s > 30) throw new IllegalArgumentException("shift[" + c + "] must be in [-31, 30] (single rounding), was " + s);
+            if (s < -31 || s > rounding.maxShift()) {
+                throw new IllegalArgumentException("shift[" + c + "] must be in [-31, " + rounding.maxShift() + "] (" + rounding + " rounding), was " + s);
+            }
         }
         limits.whyNotFits(l).ifPresent(why -> {
             throw new IllegalArgumentException("layer does not fit the MM2IM accelerator: " + why);
@@ -68,13 +71,13 @@ public final class Mm2imDriver {
         Stats stats = new Stats();
         // The accelerator keeps config and weights between invocations: one run owns it from start to end.
         synchronized (port) {
-            runOnAccelerator(l, batch, x, w, bias, multiplier, shift, y, onAccelerator, stats);
+            runOnAccelerator(l, batch, x, w, bias, multiplier, shift, y, onAccelerator, rounding, stats);
         }
         long cpuStart = System.nanoTime();
         if (onAccelerator < l.oc()) {
             for (int b = 0; b < batch; b++) {
                 CpuFilters.run(l, x.asSlice(b * l.inputBytes(), l.inputBytes()), w, bias, multiplier, shift,
-                        y.asSlice(b * l.outputBytes(), l.outputBytes()), onAccelerator, l.oc());
+                        y.asSlice(b * l.outputBytes(), l.outputBytes()), onAccelerator, l.oc(), rounding);
             }
         }
         long cpuNanos = onAccelerator < l.oc() ? System.nanoTime() - cpuStart : 0;
@@ -83,7 +86,8 @@ public final class Mm2imDriver {
     }
 
     private void runOnAccelerator(Mm2imLayer l, int batch, MemorySegment x, MemorySegment w, MemorySegment bias,
-                                  MemorySegment multiplier, MemorySegment shift, MemorySegment y, int onAccelerator, Stats stats) {
+                                  MemorySegment multiplier, MemorySegment shift, MemorySegment y, int onAccelerator, PpuRounding rounding,
+                                  Stats stats) {
         int pe = limits.peCount();
         try (Arena arena = Arena.ofConfined()) {
             Words in = new Words(arena.allocate(4 * inputWordsNeeded(l), 64));
@@ -92,7 +96,7 @@ public final class Mm2imDriver {
             for (int f0 = 0; f0 < onAccelerator; f0 += pe) {
                 int nf = Math.min(pe, onAccelerator - f0);
                 if (nf != configured) {
-                    loadConfig(l, nf, in, out, stats);
+                    loadConfig(l, nf, rounding, in, out, stats);
                     configured = nf;
                 }
                 loadWeights(l, f0, nf, w, bias, multiplier, shift, in, out, stats);
@@ -101,10 +105,10 @@ public final class Mm2imDriver {
         }
     }
 
-    private void loadConfig(Mm2imLayer l, int filters, Words in, MemorySegment out, Stats stats) {
+    private void loadConfig(Mm2imLayer l, int filters, PpuRounding rounding, Words in, MemorySegment out, Stats stats) {
         in.reset();
         for (int v : new int[]{l.ic(), l.ih(), l.iw(), l.oh(), l.ow(), l.kh(), l.kw(), l.sh(), l.sw(), l.pt(), l.pl(),
-                filters, l.outputZeroPoint()}) {
+                filters, l.outputZeroPoint(), rounding.ordinal()}) {
             in.put(v);
         }
         exec(Mm2imProtocol.OP_LOAD_CONFIG, in, out, stats);

@@ -13,8 +13,8 @@ public final class Mm2imProtocol {
     public static final int OP_SCHEDULE = 16;
     public static final int OP_STORE = 64;
 
-    /** LOAD_CONFIG payload: ic, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, filters, zp_out. */
-    public static final int CONFIG_WORDS = 13;
+    /** LOAD_CONFIG payload: ic, ih, iw, oh, ow, kh, kw, sh, sw, pt, pl, filters, zp_out, rounding. */
+    public static final int CONFIG_WORDS = 14;
 
     private static final String[] STATUS_NAMES = {
             "MM2IM_ERR_OPCODE", "MM2IM_ERR_NO_CONFIG", "MM2IM_ERR_CONFIG_RANGE", "MM2IM_ERR_WGT_CAPACITY",

@@ -5,6 +5,7 @@ import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import dev.kiln.tconv.Padding;
 import dev.kiln.tconv.TConvSpec;
+import dev.kiln.tconv.quant.Rounding;
 import dev.kiln.tconv.reference.TConvReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,9 +49,12 @@ class FpgaSimBackendTest {
         assertEquals(Mm2imLimits.BUILT, SimPort.shared().limits());
     }
 
-    /** Non-square, VALID, explicit crops, K < s, stride 3, Oc % 8 != 0, Ic % 16 != 0, batches; both leftover policies. */
+    /**
+     * Non-square, VALID, explicit crops, K < s, stride 3, Oc % 8 != 0, Ic % 16 != 0, batches; both leftover
+     * policies; both PPU roundings.
+     */
     @RepeatedTest(8)
-    void random_layers_are_bit_exact_with_the_int8_reference_single_rounding() {
+    void random_layers_are_bit_exact_with_the_int8_reference() {
         long seed = System.nanoTime();
         SplittableRandom r = new SplittableRandom(seed);
         for (int t = 0; t < 6; t++) {
@@ -66,11 +70,12 @@ class FpgaSimBackendTest {
                 }
             };
             TConvSpec s = new TConvSpec(r.nextInt(1, 3), ih, iw, r.nextInt(1, 70), r.nextInt(1, 21), kh, kw, sh, sw, p);
-            FpgaSimFixture.Case c = FpgaSimFixture.randomCase(s, r);
+            FpgaSimFixture.Case c = FpgaSimFixture.randomCase(s, r, r.nextBoolean() ? Rounding.SINGLE : Rounding.DOUBLE);
             byte[] want = TConvReference.int8(s, c.x(), c.w(), c.bias(), c.zpIn(), c.rq());
             for (Mm2imDriver.Leftover leftover : Mm2imDriver.Leftover.values()) {
                 byte[] got = FpgaSimFixture.run(device, c, leftover);
-                assertArrayEquals(want, got, "seed " + seed + ", layer " + s + ", leftover filters on " + leftover);
+                assertArrayEquals(want, got, "seed " + seed + ", layer " + s + ", leftover filters on " + leftover + ", "
+                        + c.rq().rounding() + " rounding");
             }
         }
     }
@@ -108,17 +113,17 @@ class FpgaSimBackendTest {
         SimPort port = SimPort.shared();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(JAVA_INT, 64), out = arena.allocate(JAVA_INT, 64);
-            int[] oversize = {64, 4, 4, 8, 5000, 3, 3, 2, 2, 1, 1, 8, 0};  // 3 rows x 5000 > 4096 accumulators
+            int[] oversize = {64, 4, 4, 8, 5000, 3, 3, 2, 2, 1, 1, 8, 0, 0};  // 3 rows x 5000 > 4096 accumulators
             MemorySegment.copy(oversize, 0, in, JAVA_INT, 0, oversize.length);
             Mm2imPort.Invocation r = port.exec(Mm2imProtocol.OP_LOAD_CONFIG, in, oversize.length, out);
             assertEquals("MM2IM_ERR_CONFIG_RANGE", Mm2imProtocol.statusName(r.status()), "ow 5000 > MAX_DIM");
-            int[] wide = {64, 4, 4, 8, 2000, 3, 3, 2, 2, 1, 1, 8, 0};
+            int[] wide = {64, 4, 4, 8, 2000, 3, 3, 2, 2, 1, 1, 8, 0, 0};
             MemorySegment.copy(wide, 0, in, JAVA_INT, 0, wide.length);
             assertEquals("MM2IM_ERR_ACC_CAPACITY", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_CONFIG, in, wide.length, out).status()));
             assertEquals("MM2IM_ERR_NO_CONFIG", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_SCHEDULE, in, 0, out).status()));
             assertEquals("MM2IM_ERR_OPCODE", Mm2imProtocol.statusName(port.exec(128, in, 0, out).status()));
             // Two LOAD_INP without a SCHEDULE between them: the second has no free input bank.
-            int[] small = {16, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 8, 0};  // 2x2x16 -> 2x2x8, K1 s1
+            int[] small = {16, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 8, 0, 0};  // 2x2x16 -> 2x2x8, K1 s1
             MemorySegment.copy(small, 0, in, JAVA_INT, 0, small.length);
             assertEquals("MM2IM_OK", Mm2imProtocol.statusName(port.exec(Mm2imProtocol.OP_LOAD_CONFIG, in, small.length, out).status()));
             in.fill((byte) 0);

@@ -25,7 +25,9 @@ final class FpgaSimFixture {
     }
 
     /** Random int8 tensors with an output scale that spreads the accumulators over the int8 range. */
-    static Case randomCase(TConvSpec s, SplittableRandom r) {
+    static Case randomCase(TConvSpec s, SplittableRandom r) { return randomCase(s, r, Rounding.SINGLE); }
+
+    static Case randomCase(TConvSpec s, SplittableRandom r, Rounding rounding) {
         byte[] x = new byte[Math.toIntExact(s.inputElements())], w = new byte[Math.toIntExact(s.weightElements())];
         for (int i = 0; i < x.length; i++) x[i] = (byte) r.nextInt(-128, 128);
         for (int i = 0; i < w.length; i++) w[i] = (byte) r.nextInt(-127, 128);
@@ -37,7 +39,7 @@ final class FpgaSimFixture {
         float outScale = (float) (inScale * 0.011 * accStd / 40);
         int[] bias = new int[s.oc()];
         for (int c = 0; c < bias.length; c++) bias[c] = (int) r.nextLong((long) -accStd, (long) accStd + 1);
-        Requantizer rq = new Int8Quant(inScale, zpIn, ws, outScale, zpOut).requantizer(s.oc(), Rounding.SINGLE);
+        Requantizer rq = new Int8Quant(inScale, zpIn, ws, outScale, zpOut).requantizer(s.oc(), rounding);
         return new Case(s, x, w, bias, zpIn, rq);
     }
 
@@ -54,7 +56,8 @@ final class FpgaSimFixture {
              Buffer m = d.upload(arena.allocateFrom(JAVA_INT, c.rq().multiplier()));
              Buffer sh = d.upload(arena.allocateFrom(JAVA_INT, c.rq().shift()));
              Buffer y = d.allocate(s.outputElements())) {
-            Object[] args = Mm2imKernel.args(x, w, b, m, sh, y, s.n(), layer(s, c.zpIn(), c.rq().outputZeroPoint()), leftover);
+            Object[] args = Mm2imKernel.args(x, w, b, m, sh, y, s.n(), layer(s, c.zpIn(), c.rq().outputZeroPoint()), leftover,
+                    c.rq().rounding() == Rounding.SINGLE ? PpuRounding.SINGLE : PpuRounding.DOUBLE);
             var event = (Mm2imEvent) d.queue().launch(d.kernel(Mm2imKernel.PROGRAM, Mm2imKernel.FUNCTION), dev.kiln.device.Range.of1D(1, 1), args);
             event.await();
             MemorySegment out = arena.allocate(s.outputElements());

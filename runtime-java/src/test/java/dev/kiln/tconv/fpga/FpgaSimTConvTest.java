@@ -43,12 +43,14 @@ class FpgaSimTConvTest {
     @AfterAll
     static void close() { device.close(); }
 
-    private static void checkBitExact(String name, TConvSpec s, long seed) {
+    private static void checkBitExact(String name, TConvSpec s, long seed) { checkBitExact(name, s, seed, Rounding.SINGLE); }
+
+    private static void checkBitExact(String name, TConvSpec s, long seed, Rounding rounding) {
         TConvData.Int8 d = TConvData.int8(s, seed);
-        Requantizer rq = d.quant().requantizer(s.oc(), Rounding.SINGLE);
+        Requantizer rq = d.quant().requantizer(s.oc(), rounding);
         byte[] want = TConvReference.int8(s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
         byte[] got = TConvRunner.int8(MM2IM, device, s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
-        assertArrayEquals(want, got, () -> name + " " + s + " differs from the int8 reference (seed " + seed + ")");
+        assertArrayEquals(want, got, () -> name + " " + s + " differs from the int8 reference, " + rounding + " rounding (seed " + seed + ")");
     }
 
     @Test
@@ -57,6 +59,14 @@ class FpgaSimTConvTest {
         List<TConvSuites.Layer> suite = TConvSuites.synthetic();
         assertEquals(216, suite.size());
         for (int i = 0; i < suite.size(); i++) checkBitExact(suite.get(i).name(), suite.get(i).spec(), seed + i);
+    }
+
+    /** The PPU's double-rounding mode matches TFLite's default build too. */
+    @Test
+    void the_whole_synthetic_suite_is_bit_exact_with_double_rounding() {
+        long seed = System.nanoTime();
+        List<TConvSuites.Layer> suite = TConvSuites.synthetic();
+        for (int i = 0; i < suite.size(); i++) checkBitExact(suite.get(i).name(), suite.get(i).spec(), seed + i, Rounding.DOUBLE);
     }
 
     @Test
@@ -83,16 +93,12 @@ class FpgaSimTConvTest {
     }
 
     @Test
-    void fp32_and_double_rounding_are_refused_with_a_clear_reason() {
+    void fp32_is_refused_with_a_clear_reason() {
         TConvSpec s = TConvSpec.same(2, 8, 3, 3, 3, 16);
         assertTrue(MM2IM.unsupported("fpga-sim", false, null).orElseThrow().contains("int8 only"));
-        assertTrue(MM2IM.unsupported("fpga-sim", true, Rounding.DOUBLE).orElseThrow().contains("single rounding"));
+        assertTrue(MM2IM.unsupported("fpga-sim", true, Rounding.DOUBLE).isEmpty());
         assertTrue(MM2IM.unsupported("fpga-sim", true, Rounding.SINGLE).isEmpty());
-        TConvData.Int8 d = TConvData.int8(s, 1);
-        var e = assertThrows(IllegalArgumentException.class, () -> MM2IM.int8(device, s, d.weights(), d.bias(), 0,
-                d.quant().requantizer(s.oc(), Rounding.DOUBLE)));
-        assertTrue(e.getMessage().contains("--rounding single"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> MM2IM.fp32(device, s, new float[(int) s.weightElements()], null));
+        var e = assertThrows(IllegalArgumentException.class, () -> MM2IM.fp32(device, s, new float[(int) s.weightElements()], null));
         assertTrue(e.getMessage().contains("int8 only"), e.getMessage());
     }
 }
