@@ -35,5 +35,6 @@ final class TconvLayers {
     static void progress(int done, int total, String what) {
         if (total > 3) System.err.printf("\r[%d/%d] %-60s", done, total, what.length() > 60 ? what.substring(0, 60) : what);
         if (total > 3 && done == total) System.err.println();
+        System.err.flush();
     }
 }

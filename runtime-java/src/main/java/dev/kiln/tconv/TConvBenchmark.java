@@ -12,11 +12,23 @@ import java.util.List;
 
 /**
  * Times several implementations of one layer side by side: each op is prepared and warmed up, then the ops
- * run in interleaved rounds (A, B, C, A, B, C, ...) so that load from other processes on a shared machine
- * hits them alike. Reports each op's median of its own event times (kernel time, or ORT's {@code session.run}).
+ * run in interleaved blocks (A×3, B×3, A×3, ...) so that load from other processes on a shared machine hits
+ * them alike. An implementation whose thread pool spins between runs (ONNX Runtime) is timed alone first and
+ * closed, so its spinning threads never overlap the others' timed runs. Reports each op's median of its own event times (kernel time, or ORT's {@code session.run}).
  */
 public final class TConvBenchmark {
     private TConvBenchmark() {}
+
+    private static final int BLOCK = 3;
+
+    private static void pause() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("benchmark interrupted", e);
+        }
+    }
 
     public record Timing(String impl, long medianNs, long minNs, int runs) {}
 
@@ -28,6 +40,20 @@ public final class TConvBenchmark {
      * @param budgetNs  total measuring time per implementation after which rounds stop (once minRounds are done)
      */
     public static List<Timing> compare(List<Entry> entries, TConvSpec s, String dtype, long seed, int minRounds, long budgetNs) {
+        // Implementations with spinning pools run alone (pool closed afterwards); the rest interleaved.
+        List<Timing> out = new ArrayList<>();
+        List<Entry> shared = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.impl().spinsBetweenRuns()) out.add(interleaved(List.of(e), s, dtype, seed, minRounds, budgetNs).getFirst());
+            else shared.add(e);
+        }
+        if (!shared.isEmpty()) out.addAll(interleaved(shared, s, dtype, seed, minRounds, budgetNs));
+        List<Timing> ordered = new ArrayList<>();
+        for (Entry e : entries) ordered.add(out.stream().filter(t -> t.impl().equals(e.impl().name())).findFirst().orElseThrow());
+        return ordered;
+    }
+
+    private static List<Timing> interleaved(List<Entry> entries, TConvSpec s, String dtype, long seed, int minRounds, long budgetNs) {
         boolean fp32 = dtype.equals("fp32");
         List<TConvOp> ops = new ArrayList<>();
         List<Buffer> buffers = new ArrayList<>();
@@ -54,16 +80,22 @@ public final class TConvBenchmark {
                     ops.get(i).run(buffers.get(2 * i), buffers.get(2 * i + 1)).await();
                 }
             }
-            long[][] t = new long[k][1000];
+            // Blocks of BLOCK timed runs per op, each after a short pause and one untimed run, so that a thread
+            // pool still winding down from the previous op is not charged to the next one.
+            long[][] t = new long[k][1000 + BLOCK];
             int rounds = 0;
             long start = System.nanoTime();
             while (rounds < minRounds || (System.nanoTime() - start < budgetNs * k && rounds < 1000)) {
                 for (int i = 0; i < k; i++) {
-                    var e = ops.get(i).run(buffers.get(2 * i), buffers.get(2 * i + 1));
-                    e.await();
-                    t[i][rounds] = e.elapsedNanos();
+                    pause();
+                    ops.get(i).run(buffers.get(2 * i), buffers.get(2 * i + 1)).await();
+                    for (int j = 0; j < BLOCK; j++) {
+                        var e = ops.get(i).run(buffers.get(2 * i), buffers.get(2 * i + 1));
+                        e.await();
+                        t[i][rounds + j] = e.elapsedNanos();
+                    }
                 }
-                rounds++;
+                rounds += BLOCK;
             }
             List<Timing> out = new ArrayList<>();
             for (int i = 0; i < k; i++) {

@@ -26,6 +26,12 @@ public interface TConvImpl {
     /** Whether {@link #int8} is implemented (ORT's ConvTranspose is float-only). */
     default boolean supportsInt8() { return true; }
 
+    /**
+     * True when the implementation runs its own thread pool that keeps spinning between runs (ONNX Runtime):
+     * benchmarks then time it alone, with its pool closed before Kiln's kernels run, instead of interleaved.
+     */
+    default boolean spinsBetweenRuns() { return false; }
+
     /** fp32: weights OHWI {@code [Oc, Kh, Kw, Ic]}, bias {@code [Oc]} or null. */
     TConvOp fp32(Device device, TConvSpec spec, float[] weights, float[] bias);
 

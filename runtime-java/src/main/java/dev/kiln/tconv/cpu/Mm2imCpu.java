@@ -25,13 +25,29 @@ final class Mm2imCpu {
 
     private Mm2imCpu() {}
 
-    /** Output rows accumulated together: rows {@code oy} and {@code oy + sh} use the same taps, so each weight tile serves both. */
-    static final int ROWS = 2;                                   // accumulateRowsF32 handles exactly two
+    /** The output-stationary buffer of one unit stays below this (L2-sized), rows × Ow × block floats. */
+    static final int BUFFER_BYTES = 256 * 1024;
+    static final boolean USE_2X4 = Boolean.parseBoolean(System.getProperty("kiln.tconv.tile2x4", "true"));
+
+    /**
+     * Output rows per unit: as many as the buffer holds (each tap's weights then serve all of them, as the
+     * FPGA's accumulator buffer does for its filter group), a multiple of {@code 2·sh} so that rows pair up
+     * by phase, but few enough that both cores get several units.
+     */
+    static int rowsPerUnit(Geometry g, int block, int blocks) {
+        int step = 2 * g.sh();
+        long perRow = 4L * g.ow() * block;
+        int rows = (int) Math.max(step, (BUFFER_BYTES / perRow) / step * step);
+        rows = Math.min(rows, Math.ceilDiv(g.oh(), step) * step);
+        while (rows > step && (long) blocks * g.n() * Math.ceilDiv(g.oh(), rows) < 4L * CpuParallel.threads()) rows -= step;
+        return rows;
+    }
 
     /**
      * Arguments: geometry, x f32 NHWC, packed weights f32, bias f32 [Oc], y f32 NHWC. A unit is one channel
-     * block × {@link #ROWS} output rows of the same phase ({@code oy, oy + sh}); for each tap, the valid
-     * (input pixel, output pixel) pairs of both rows go through 8-wide register tiles.
+     * block × a band of output rows ({@link #rowsPerUnit}); for each tap, every (input pixel, output pixel)
+     * pair of the band that the compute map allows goes through the register tiles, then the band's rows are
+     * finished in order.
      */
     static void fp32(CpuLaunch l) {
         Geometry g = Geometry.of(l);
@@ -42,75 +58,80 @@ final class Mm2imCpu {
             return;
         }
         int block = Fp32Tiles.block(g.oc()), blocks = Math.ceilDiv(g.oc(), block);
-        int sh = g.sh(), perPhase = Math.ceilDiv(g.oh(), sh), groups = Math.ceilDiv(perPhase, ROWS);
-        long unitsPerBlock = (long) g.n() * sh * groups;
+        int band = rowsPerUnit(g, block, blocks), bands = Math.ceilDiv(g.oh(), band);
+        long unitsPerBlock = (long) g.n() * bands;
         CpuParallel.forRange(blocks * unitsPerBlock, grain(g, blocks * unitsPerBlock), (from, to) -> {
-            float[] rows = new float[(ROWS * g.ow() + 1) * block];   // + one dummy slot for ragged tiles
-            int dummy = rows.length - block;
-            Fp32Tiles.Scratch sc = new Fp32Tiles.Scratch(ROWS * g.iw());
-            int[] oys = new int[ROWS];
+            float[] rows = new float[(band * g.ow() + 1) * block];    // + one dummy slot for ragged tiles
+            Fp32Tiles.Scratch sc = new Fp32Tiles.Scratch(band * g.iw());
+            int[] oys = new int[band];
             for (long u = from; u < to; u++) {
                 int ocb = (int) (u / unitsPerBlock);
                 long r = u % unitsPerBlock;
-                int n = (int) (r / ((long) sh * groups)), py = (int) ((r / groups) % sh), gi = (int) (r % groups);
-                int count = 0;
-                for (int k = 0; k < ROWS; k++) {
-                    int oy = py + sh * (gi * ROWS + k);
-                    if (oy < g.oh()) oys[count++] = oy;
-                }
-                if (count == 0) continue;
-                Arrays.fill(rows, 0f);
-                accumulateRowsF32(g, x, w, block, ocb, n, oys, count, rows, dummy, sc);
-                for (int k = 0; k < count; k++) finishRowF32(g, bias, y, block, ocb, n, oys[k], rows, k * g.ow() * block);
+                int n = (int) (r / bands), r0 = (int) (r % bands) * band, r1 = Math.min(g.oh(), r0 + band);
+                Arrays.fill(rows, 0, (r1 - r0) * g.ow() * block, 0f);
+                accumulateBandF32(g, x, w, block, ocb, n, r0, r1, rows, rows.length - block, sc, oys);
+                for (int oy = r0; oy < r1; oy++) finishRowF32(g, bias, y, block, ocb, n, oy, rows, (oy - r0) * g.ow() * block);
             }
         });
+    }
+
+    /**
+     * One band, tap by tap. The rows a tap row {@code ky} reaches are every {@code sh}-th row; consecutive ones
+     * read consecutive input rows, and pairs of them run as 2×4 tiles (one weight load, 8 FMAs); the ragged rest
+     * and an unpaired row go through {@link Fp32Tiles#pairs}.
+     */
+    static void accumulateBandF32(Geometry g, MemorySegment x, MemorySegment w, int block, int ocb, int n, int r0, int r1,
+                                  float[] rows, int dummy, Fp32Tiles.Scratch sc, int[] oys) {
+        long xs = 4L * g.ic();
+        int as = g.sw() * block, rowPitch = g.ow() * block;
+        boolean wide = block == 2 * Fp32Tiles.L;
+        for (int ky = 0; ky < g.kh(); ky++) {
+            int count = 0;
+            for (int oy = r0; oy < r1; oy++) if (g.inputRow(oy, ky) >= 0) oys[count++] = oy;
+            if (count == 0) continue;
+            for (int kx = 0; kx < g.kw(); kx++) {
+                int lo = g.ixLo(kx), hi = g.ixHi(kx);
+                if (lo >= hi) continue;
+                long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
+                int pairs = 0;
+                for (int k = 0; k < count; k += 2) {
+                    int oyA = oys[k], iyA = g.inputRow(oyA, ky);
+                    long xa = xs * (((long) n * g.ih() + iyA) * g.iw());
+                    int aa = (oyA - r0) * rowPitch;
+                    int ix = lo;
+                    boolean paired = k + 1 < count;
+                    long xb = 0;
+                    int ab = 0;
+                    if (paired) {
+                        int oyB = oys[k + 1];
+                        xb = xs * (((long) n * g.ih() + g.inputRow(oyB, ky)) * g.iw());
+                        ab = (oyB - r0) * rowPitch;
+                        if (wide && USE_2X4) {
+                            for (; ix + 4 <= hi; ix += 4) {
+                                int ox = ix * g.sw() - g.pl() + kx;
+                                Fp32Tiles.p2x4v2(x, xa + xs * ix, xb + xs * ix, xs, g.ic(), w, wo, block, rows, aa + ox * block, ab + ox * block, as);
+                            }
+                        }
+                    }
+                    for (int i = ix; i < hi; i++) {
+                        int ox = (i * g.sw() - g.pl() + kx) * block;
+                        sc.xo[pairs] = xa + xs * i;
+                        sc.ao[pairs++] = aa + ox;
+                        if (paired) {
+                            sc.xo[pairs] = xb + xs * i;
+                            sc.ao[pairs++] = ab + ox;
+                        }
+                    }
+                }
+                if (pairs > 0) Fp32Tiles.pairs(pairs, x, sc.xo, sc.ao, g.ic(), w, wo, block, rows, dummy, sc.tx, sc.ta);
+            }
+        }
     }
 
     /** Units per parallel chunk so that a chunk has at least ~256K MACs: tiny layers stay on one core. */
     static long grain(Geometry g, long units) {
         long macs = (long) g.n() * g.ih() * g.iw() * g.kh() * g.kw() * g.ic() * g.oc();
         return Math.max(1, Math.ceilDiv(256L * 1024 * units, Math.max(1, macs)));
-    }
-
-    /**
-     * For each tap, the rows of the unit whose input row exists: when both do, 2×4 tiles (rows share the weight
-     * loads); the ragged rest and single rows go through {@link Fp32Tiles#pairs}.
-     */
-    static void accumulateRowsF32(Geometry g, MemorySegment x, MemorySegment w, int block, int ocb, int n, int[] oys, int count,
-                                  float[] rows, int dummy, Fp32Tiles.Scratch sc) {
-        long xs = 4L * g.ic();
-        int as = g.sw() * block;
-        boolean wide = block == 2 * Fp32Tiles.L;
-        for (int ky = 0; ky < g.kh(); ky++) {
-            int iy0 = g.inputRow(oys[0], ky), iy1 = count > 1 ? g.inputRow(oys[1], ky) : -1;
-            if (iy0 < 0 && iy1 < 0) continue;
-            long xr0 = xs * (((long) n * g.ih() + iy0) * g.iw()), xr1 = xs * (((long) n * g.ih() + iy1) * g.iw());
-            int ar0 = 0, ar1 = g.ow() * block;
-            for (int kx = 0; kx < g.kw(); kx++) {
-                int lo = g.ixLo(kx), hi = g.ixHi(kx);
-                if (lo >= hi) continue;
-                long wo = 4L * ((long) ((ocb * g.kh() + ky) * g.kw() + kx) * g.ic() * block);
-                int ix = lo, pairs = 0;
-                if (wide && iy0 >= 0 && iy1 >= 0) {
-                    for (; ix + 4 <= hi; ix += 4) {
-                        int ox = ix * g.sw() - g.pl() + kx;
-                        Fp32Tiles.p2x4v2(x, xr0 + xs * ix, xr1 + xs * ix, xs, g.ic(), w, wo, block, rows, ar0 + ox * block, ar1 + ox * block, as);
-                    }
-                }
-                for (int k = 0; k < 2; k++) {
-                    int iy = k == 0 ? iy0 : iy1;
-                    if (iy < 0) continue;
-                    long xr = k == 0 ? xr0 : xr1;
-                    int ar = k == 0 ? ar0 : ar1;
-                    for (int i = ix; i < hi; i++) {
-                        sc.xo[pairs] = xr + xs * i;
-                        sc.ao[pairs] = ar + (i * g.sw() - g.pl() + kx) * block;
-                        pairs++;
-                    }
-                }
-                if (pairs > 0) Fp32Tiles.pairs(pairs, x, sc.xo, sc.ao, g.ic(), w, wo, block, rows, dummy, sc.tx, sc.ta);
-            }
-        }
     }
 
     /** Adds the bias and writes the row's block of channels into NHWC output. */

@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * ONNX Runtime's CPU {@code ConvTranspose} (MLAS SGEMM + Col2im, i.e. IOM) as an independent fp32 oracle and
  * as the CPU performance peer: a one-node model ({@link OnnxModels}), one session per layer, reused, with
- * 2 intra-op threads (the cores Kiln's kernels use). ORT is NCHW; the NHWC↔NCHW transposes happen outside
+ * 2 intra-op threads (the cores Kiln's kernels use), ORT's default thread spinning. ORT is NCHW; the NHWC↔NCHW transposes happen outside
  * the timed {@code session.run}, so the event's time is ORT's ConvTranspose alone.
  */
 public final class OrtConvTranspose implements TConvImpl {
@@ -39,6 +39,8 @@ public final class OrtConvTranspose implements TConvImpl {
     }
 
     @Override public boolean supportsInt8() { return false; }
+
+    @Override public boolean spinsBetweenRuns() { return true; }
 
     @Override
     public TConvOp fp32(Device device, TConvSpec spec, float[] weights, float[] bias) {
@@ -72,6 +74,9 @@ public final class OrtConvTranspose implements TConvImpl {
                 options.setInterOpNumThreads(1);
                 options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                // ORT's pool threads otherwise spin between runs (-Dkiln.ort.spin=true restores that); on two shared cores they would take the cores
+                // from Kiln's kernels (measured: Kiln's times doubled with an idle spinning session alive).
+                options.addConfigEntry("session.intra_op.allow_spinning", Boolean.getBoolean("kiln.ort.spin") ? "1" : "0");
                 this.session = env.createSession(model, options);
             }
             this.nchw = ByteBuffer.allocateDirect(Math.toIntExact(4 * spec.inputElements())).order(ByteOrder.nativeOrder()).asFloatBuffer();
