@@ -126,7 +126,13 @@ CFG_READ:
         return MM2IM_ERR_CONFIG_RANGE;
     }
     if (c.kh * c.kw * c.ic_words > MM2IM_WGT_DEPTH) status |= MM2IM_ERR_WGT_CAPACITY;
-    // At most Kh output rows are open while input rows stream through (rows are stored once complete).
+    // Why Kh rows of accumulators suffice: input row iy touches output rows [iy*sh - pt, iy*sh - pt + Kh).
+    // The host stores, after each input row iy, every row below (iy+1)*sh - pt (no later input row touches
+    // them), in order. So while input row iy streams, every unstored row r that holds data, or is read by a
+    // store, lies in [iy*sh - pt, iy*sh - pt + Kh): a window of at most min(Kh, Oh) rows, i.e. of fewer than
+    // ACC_SIZE consecutive out_index values, which are distinct mod ACC_SIZE. A store clears what it reads,
+    // so a slot is zero when the next row that maps to it first accumulates. (A host that breaks this
+    // order gets wrong numbers, never an out-of-range access: every index is taken mod ACC_SIZE.)
     int open_rows = c.kh < c.oh ? c.kh : c.oh;
     if (open_rows * c.ow > MM2IM_ACC_SIZE) status |= MM2IM_ERR_ACC_CAPACITY;
     if (status != MM2IM_OK) return status;
