@@ -21,11 +21,15 @@ module dev.kiln {
     exports dev.kiln.device.cpu;
     exports dev.kiln.device.opencl;
     exports dev.kiln.device.cuda;
+    exports dev.kiln.device.fpga;
+    exports dev.kiln.bind.fpga;
+    exports dev.kiln.bind.xrt;
     exports dev.kiln.io;
     exports dev.kiln.basics;
     exports dev.kiln.tconv;
     exports dev.kiln.tconv.quant;
     exports dev.kiln.tconv.reference;
+    exports dev.kiln.tconv.fpga;
     exports dev.kiln.tconv.cpu;
     exports dev.kiln.tconv.impl;
     exports dev.kiln.tconv.ort;
@@ -55,7 +59,9 @@ module dev.kiln {
     provides dev.kiln.device.Backend with
             dev.kiln.device.cpu.CpuBackend,
             dev.kiln.device.opencl.OpenClBackend,
-            dev.kiln.device.cuda.CudaBackend;
+            dev.kiln.device.cuda.CudaBackend,
+            dev.kiln.device.fpga.FpgaSimBackend,
+            dev.kiln.device.fpga.FpgaXrtBackend;
     provides dev.kiln.device.cpu.CpuKernelLibrary with
             dev.kiln.basics.BasicCpuKernels,
             dev.kiln.attention.cpu.AttentionCpuKernels,

@@ -19,6 +19,14 @@ public interface Backend {
     /** The devices this backend sees; empty when unavailable. */
     List<DeviceInfo> devices();
 
+    /**
+     * Whether this backend runs Kiln's kernel programs in general (cpu, opencl, cuda). A fixed-function
+     * accelerator with one built-in kernel (the fpga backends) says false, so that loops over "every
+     * available backend" ({@code kiln demo}, {@code --backend all}) leave it out; it is still listed by
+     * {@code kiln devices} and opened by name.
+     */
+    default boolean generalPurpose() { return true; }
+
     /** Opens device {@code index}; the caller closes it. */
     Device open(int index);
 }

@@ -44,8 +44,8 @@ public final class Devices {
         return backend(backendName).open(0);
     }
 
-    /** Names of the backends that are available here, best first. */
+    /** Names of the general-purpose backends that are available here, best first (fixed-function ones only by name). */
     public static List<String> availableNames() {
-        return BACKENDS.stream().filter(b -> b.availability().available()).map(Backend::name).toList();
+        return BACKENDS.stream().filter(b -> b.availability().available() && b.generalPurpose()).map(Backend::name).toList();
     }
 }

@@ -18,6 +18,11 @@ public interface TConvImpl {
 
     default boolean supports(String backend) { return unsupported(backend).isEmpty(); }
 
+    /** As {@link #unsupported(String)} for one dtype and int8 rounding (the FPGA accelerator is int8, single rounding). */
+    default Optional<String> unsupported(String backend, boolean int8, dev.kiln.tconv.quant.Rounding rounding) {
+        return unsupported(backend);
+    }
+
     /** Whether {@link #int8} is implemented (ORT's ConvTranspose is float-only). */
     default boolean supportsInt8() { return true; }
 

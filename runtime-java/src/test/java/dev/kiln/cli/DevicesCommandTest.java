@@ -33,7 +33,7 @@ class DevicesCommandTest {
                 assertTrue(r.get("computeUnits").asInt() > 0, r.toString());
             }
         }
-        assertEquals(Set.of("cpu", "opencl", "cuda"), backends, "every backend appears, available or not");
+        assertTrue(backends.containsAll(Set.of("cpu", "opencl", "cuda")), "every backend appears, available or not: " + backends);
     }
 
     @Test

@@ -6,7 +6,9 @@ import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvOp;
 import dev.kiln.tconv.TConvSpec;
 import dev.kiln.tconv.cpu.CpuWeights;
+import dev.kiln.tconv.fpga.FpgaMm2im;
 import dev.kiln.tconv.quant.Requantizer;
+import dev.kiln.tconv.quant.Rounding;
 
 import java.util.Optional;
 
@@ -24,10 +26,19 @@ public final class Mm2im implements TConvImpl {
 
     @Override public String name() { return "mm2im"; }
 
-    @Override public Optional<String> unsupported(String backend) { return Backends.unsupported(name(), backend); }
+    @Override
+    public Optional<String> unsupported(String backend) {
+        return FpgaMm2im.isFpga(backend) ? Optional.empty() : Backends.unsupported(name(), backend);
+    }
+
+    @Override
+    public Optional<String> unsupported(String backend, boolean int8, Rounding rounding) {
+        return FpgaMm2im.isFpga(backend) ? FpgaMm2im.unsupported(backend, int8, rounding) : unsupported(backend);
+    }
 
     @Override
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
+        if (FpgaMm2im.isFpga(d.backendName())) throw new IllegalArgumentException(FpgaMm2im.unsupported(d.backendName(), false, null).orElseThrow());
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packMm2imFp32(s, weights) : weights);
@@ -37,6 +48,7 @@ public final class Mm2im implements TConvImpl {
 
     @Override
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        if (FpgaMm2im.isFpga(d.backendName())) return FpgaMm2im.int8(d, s, weights, bias, inZp, rq);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, false)) : u.bytes(weights);
