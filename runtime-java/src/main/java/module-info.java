@@ -16,6 +16,7 @@ module dev.kiln {
     exports dev.kiln.basics;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
+    exports dev.kiln.train;
     exports dev.kiln.cli;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
