@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DevicesCommand.class,
                 DemoCommand.class,
+                TrainCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {

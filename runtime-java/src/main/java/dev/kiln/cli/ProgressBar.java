@@ -1,0 +1,28 @@
+package dev.kiln.cli;
+
+/** A one-line progress bar on stderr, redrawn in place, at most every 200 ms. */
+final class ProgressBar {
+    private static final int WIDTH = 30;
+    private final String label;
+    private final int total;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+
+    ProgressBar(String label, int total) {
+        this.label = label;
+        this.total = total;
+    }
+
+    synchronized void update(int done) {
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 200_000_000L) return;
+        lastDraw = now;
+        int filled = (int) ((long) WIDTH * done / total);
+        System.err.printf("\r  %s [%s%s] %d/%d  %.0f s ", label, "#".repeat(filled), "-".repeat(WIDTH - filled), done, total, (now - start) / 1e9);
+    }
+
+    synchronized void done(String result) {
+        update(total);
+        System.err.println(" " + result);
+    }
+}
