@@ -8,6 +8,7 @@ module dev.kiln {
     requires com.fasterxml.jackson.databind;
     requires org.jfree.jfreechart;
     requires java.desktop;
+    requires HdrHistogram;
 
     exports dev.kiln.bind;
     exports dev.kiln.device;
@@ -16,6 +17,9 @@ module dev.kiln {
     exports dev.kiln.basics;
     exports dev.kiln.collective;
     exports dev.kiln.collective.inproc;
+    exports dev.kiln.collective.lossy;
+    exports dev.kiln.collective.wire;
+    exports dev.kiln.collective.telemetry;
     exports dev.kiln.train;
     exports dev.kiln.cli;
 

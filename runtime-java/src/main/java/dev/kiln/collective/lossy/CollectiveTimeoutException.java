@@ -1,0 +1,16 @@
+package dev.kiln.collective.lossy;
+
+import java.util.List;
+
+/** A phase that needed every contribution ({@link LossPolicy#RELIABLE}) did not get them by its deadline. */
+public final class CollectiveTimeoutException extends IllegalStateException {
+    private final List<Integer> missingRanks;
+
+    public CollectiveTimeoutException(String message, List<Integer> missingRanks) {
+        super(message);
+        this.missingRanks = List.copyOf(missingRanks);
+    }
+
+    /** The ranks whose data was (partly) missing at the deadline. */
+    public List<Integer> missingRanks() { return missingRanks; }
+}

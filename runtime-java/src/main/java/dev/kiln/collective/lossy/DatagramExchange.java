@@ -1,0 +1,254 @@
+package dev.kiln.collective.lossy;
+
+import dev.kiln.collective.telemetry.CollectiveProfile;
+import dev.kiln.collective.telemetry.PhaseReport;
+import dev.kiln.collective.wire.DatagramFabric;
+import dev.kiln.collective.wire.Packet;
+import dev.kiln.collective.wire.PacketCodec;
+import dev.kiln.collective.wire.PacketKind;
+import dev.kiln.collective.wire.Verdict;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.Iterator;
+
+/**
+ * One phase of a lossy collective over a {@link DatagramFabric}: this rank sends {@code out[peer]} to each
+ * peer as datagrams followed by an end marker, and copies what arrives from each peer into
+ * {@code in[peer]}, until every expected peer delivered everything or said it is done, or the deadline
+ * passes. The algorithms (reduce-scatter, all-gather, broadcast, all-to-all) are geometries of this one
+ * exchange; what to do with the holes is theirs to decide from the returned bitmaps.
+ *
+ * <p>Receiving: datagrams of this phase are checked (CRC, job, sender, chunk, offset, length, duplicate)
+ * and copied; those of finished phases are counted late; those of the next few phases are stashed and
+ * replayed when that phase starts (a fast owner's all-gather can arrive while this rank still
+ * reduce-scatters). Sending interleaves with receiving so that socket buffers keep draining.
+ *
+ * <p>Not thread-safe: one exchange per rank, used by one thread, phases in the same order on every rank.
+ */
+public final class DatagramExchange implements AutoCloseable {
+    private static final int SEND_BATCH = 16;
+    private static final int END_COPIES = 3;
+    private static final int MAX_PHASES_AHEAD = 8;
+
+    private final DatagramFabric fabric;
+    private final int rank;
+    private final int size;
+    private final int jobId;
+    private final long stashLimit;
+    private final int floatsPerPacket;
+    private final PacketCodec codec = new PacketCodec();
+    private final ByteBuffer sendBuf;
+    private final ByteBuffer recvBuf;
+    private final MemorySegment recvSeg;
+    private final Verdict[] why = new Verdict[1];
+    private final ArrayDeque<byte[]> stash = new ArrayDeque<>();
+    private long stashed;
+    private int nextSeq = 1;
+    private final CollectiveProfile profile;
+
+    // State of the phase in progress.
+    private int seq;
+    private Span[] in;
+    private BitSet[] got;
+    private long[] received, late, invalid;
+    private boolean[] ended;
+
+    public DatagramExchange(DatagramFabric fabric, int jobId, long stashLimitBytes, CollectiveProfile profile) {
+        this.fabric = fabric;
+        this.rank = fabric.rank();
+        this.size = fabric.size();
+        this.jobId = jobId;
+        this.stashLimit = stashLimitBytes;
+        this.profile = profile;
+        int max = fabric.maxDatagramBytes();
+        this.floatsPerPacket = (max - Packet.HEADER_BYTES) / Float.BYTES;
+        this.sendBuf = ByteBuffer.allocateDirect(max).order(ByteOrder.LITTLE_ENDIAN);
+        this.recvBuf = ByteBuffer.allocateDirect(Packet.MAX_DATAGRAM_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        this.recvSeg = MemorySegment.ofBuffer(recvBuf);
+    }
+
+    public int rank() { return rank; }
+
+    public int size() { return size; }
+
+    public int floatsPerPacket() { return floatsPerPacket; }
+
+    public CollectiveProfile profile() { return profile; }
+
+    /** Result of one phase: the report and, per peer, which packet indices of its span arrived. */
+    public record Result(PhaseReport report, BitSet[] arrived) {}
+
+    /**
+     * Runs one phase. {@code out[p]} / {@code in[p]} null means nothing is sent to / expected from p;
+     * entries for this rank are ignored. Every rank must run the same phases in the same order, with
+     * matching geometry (what p sends to q is what q expects from p).
+     */
+    public Result exchange(int step, byte phase, String phaseName, int tensor, Span[] out, Span[] in, long deadlineNanos) {
+        long start = System.nanoTime();
+        long deadline = start + deadlineNanos;
+        this.seq = nextSeq++;
+        this.in = in;
+        this.got = new BitSet[size];
+        this.received = new long[size];
+        this.late = new long[size];
+        this.invalid = new long[size];
+        this.ended = new boolean[size];
+        long[] sent = new long[size];
+        long[] expected = new long[size];
+        for (int p = 0; p < size; p++) {
+            if (p != rank && in[p] != null) {
+                got[p] = new BitSet();
+                expected[p] = packets(in[p].length());
+            } else {
+                ended[p] = true;
+            }
+        }
+        replayStash();
+
+        int maxPackets = 0;
+        for (int p = 0; p < size; p++) if (p != rank && out[p] != null) maxPackets = Math.max(maxPackets, packets(out[p].length()));
+        int sinceDrain = 0;
+        for (int k = 0; k < maxPackets; k++) {
+            for (int i = 1; i < size; i++) {
+                int peer = (rank + i) % size;
+                Span s = out[peer];
+                if (s == null || k >= packets(s.length())) continue;
+                int offset = k * floatsPerPacket;
+                int floats = Math.min(floatsPerPacket, s.length() - offset);
+                fabric.send(peer, codec.encodeData(sendBuf, jobId, seq, step, phase, rank, tensor, s.chunk(), offset,
+                        s.segment(), s.first() + offset, floats));
+                sent[peer]++;
+                if (++sinceDrain == SEND_BATCH) {
+                    sinceDrain = 0;
+                    drain(0);
+                }
+            }
+        }
+        for (int copy = 0; copy < END_COPIES; copy++) {
+            for (int i = 1; i < size; i++) {
+                int peer = (rank + i) % size;
+                if (out[peer] == null) continue;
+                fabric.send(peer, codec.encodeEnd(sendBuf, jobId, seq, step, phase, rank, tensor, out[peer].chunk(), (int) sent[peer]));
+            }
+        }
+        boolean expired = false;
+        while (!complete()) {
+            if (System.nanoTime() >= deadline) {
+                expired = true;
+                break;
+            }
+            drain(deadline);
+        }
+        boolean[] finished = new boolean[size];
+        for (int p = 0; p < size; p++) finished[p] = p == rank || in[p] == null || ended[p] || received[p] == expected[p];
+        PhaseReport report = new PhaseReport(rank, seq, step, phaseName, System.nanoTime() - start, expired,
+                sent, expected, received.clone(), late, invalid, finished);
+        profile.record(report);
+        BitSet[] arrived = got;
+        this.in = null;
+        this.got = null;
+        return new Result(report, arrived);
+    }
+
+    private int packets(int floats) { return (floats + floatsPerPacket - 1) / floatsPerPacket; }
+
+    private boolean complete() {
+        for (int p = 0; p < size; p++) {
+            if (!ended[p] && received[p] < packets(in[p].length())) return false;
+        }
+        return true;
+    }
+
+    /** Handles every datagram available now; if none is, waits for one until {@code deadline} (0: no wait). */
+    private void drain(long deadline) {
+        boolean first = true;
+        while (fabric.receive(recvBuf, first ? deadline : 0)) {
+            first = false;
+            handle(recvBuf);
+        }
+    }
+
+    private void handle(ByteBuffer d) {
+        Packet p = codec.decode(d, jobId, why);
+        if (p == null) {
+            profile.reject(why[0], -1);
+            return;
+        }
+        if (p.sender() >= size || p.sender() == rank) {
+            profile.reject(Verdict.INVALID, -1);
+            return;
+        }
+        int s = p.sender();
+        if (p.seq() < seq) {
+            late[s]++;
+            profile.reject(Verdict.STALE, s);
+            return;
+        }
+        if (p.seq() > seq) {
+            if (p.seq() - seq <= MAX_PHASES_AHEAD && stashed + d.limit() <= stashLimit) {
+                byte[] copy = new byte[d.limit()];
+                d.get(0, copy);
+                stash.add(copy);
+                stashed += copy.length;
+            } else {
+                profile.reject(Verdict.AHEAD, s);
+            }
+            return;
+        }
+        Span span = in[s];
+        if (span == null) {
+            reject(Verdict.INVALID, s);
+            return;
+        }
+        if (p.kind() == PacketKind.END) {
+            ended[s] = true;
+            return;
+        }
+        int offset = p.offset();
+        if (p.chunk() != span.chunk() || offset < 0 || offset >= span.length() || offset % floatsPerPacket != 0
+                || p.length() != Float.BYTES * Math.min(floatsPerPacket, span.length() - offset)) {
+            reject(Verdict.INVALID, s);
+            return;
+        }
+        int k = offset / floatsPerPacket;
+        if (got[s].get(k)) {
+            reject(Verdict.DUPLICATE, s);
+            return;
+        }
+        got[s].set(k);
+        received[s]++;
+        MemorySegment.copy(recvSeg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), Packet.HEADER_BYTES,
+                span.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, (span.first() + offset) * Float.BYTES, p.length() / Float.BYTES);
+    }
+
+    private void reject(Verdict v, int sender) {
+        invalid[sender]++;
+        profile.reject(v, sender);
+    }
+
+    private void replayStash() {
+        if (stash.isEmpty()) return;
+        int n = stash.size();
+        Iterator<byte[]> it = stash.iterator();
+        for (int i = 0; i < n && it.hasNext(); i++) {
+            byte[] d = it.next();
+            int dseq = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN).getInt(8);
+            if (dseq > seq) continue;
+            it.remove();
+            stashed -= d.length;
+            recvBuf.clear();
+            recvBuf.put(d).flip();
+            handle(recvBuf);
+        }
+    }
+
+    @Override
+    public void close() {
+        fabric.close();
+    }
+}
