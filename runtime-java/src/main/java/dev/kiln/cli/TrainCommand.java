@@ -1,7 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
-import dev.kiln.train.LossPolicy;
 import dev.kiln.train.RunSpec;
 import dev.kiln.train.TrainCurve;
 import dev.kiln.train.TrainPreset;

@@ -11,9 +11,6 @@ import java.util.function.IntConsumer;
  * identical (same initialisation seed) and agree exactly unless packets are lost.
  */
 public final class DataParallelWorker {
-    /** Floats per datagram: 1472 bytes of UDP payload in a 1500-byte MTU. */
-    public static final int PACKET_FLOATS = 368;
-
     private final CharCorpus corpus;
     private final TrainPreset preset;
     private final long seed;
@@ -24,10 +21,9 @@ public final class DataParallelWorker {
         this.seed = seed;
     }
 
-    /** Padded length of the flat vectors for {@code workers} ranks: whole packets per shard. */
+    /** Floats per rank's shard: the flat vectors are padded to {@code workers * shardLength} so shards are equal. */
     public static int shardLength(ParameterLayout layout, int workers) {
-        int perRank = (layout.size() + workers - 1) / workers;
-        return (perRank + PACKET_FLOATS - 1) / PACKET_FLOATS * PACKET_FLOATS;
+        return (layout.size() + workers - 1) / workers;
     }
 
     public ParameterLayout layout() { return new ParameterLayout(preset.model(corpus.vocabSize())); }

@@ -1,5 +1,11 @@
 package dev.kiln.train;
 
+import dev.kiln.collective.inproc.InProcessGroup;
+import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.collective.lossy.LossyAllReduce;
+import dev.kiln.collective.lossy.LossyOptions;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -8,18 +14,34 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
-/** Data-parallel training with the ranks as threads of this JVM and seeded in-process packet loss. */
+/**
+ * Data-parallel training with the ranks as threads of this JVM: the lossy collectives run over the in-process
+ * datagram fabric with seeded i.i.d. loss per datagram and link (reproducible, no privileges); {@code reliable}
+ * runs over the in-process reliable communicator (retransmission modelled as free).
+ */
 public final class InProcessTraining {
+    /** Long enough that a phase never ends by its deadline on a loaded machine: loss comes from the seed only. */
+    static final Duration PHASE_DEADLINE = Duration.ofSeconds(60);
+
     private InProcessTraining() {}
 
     /** Result of one run: rank 0's curve and every rank's final parameters. */
     public record Result(TrainCurve curve, float[][] params) {}
 
-    public static Result run(CharCorpus corpus, TrainPreset preset, int workers, double loss, LossPolicy policy,
-                             long seed, IntConsumer progress) {
-        DataParallelWorker worker = new DataParallelWorker(corpus, preset, seed);
+    public static Result run(CharCorpus corpus, RunSpec spec, IntConsumer progress) {
+        int workers = spec.workers();
+        DataParallelWorker worker = new DataParallelWorker(corpus, spec.preset(), spec.seed());
         int shard = DataParallelWorker.shardLength(worker.layout(), workers);
-        InProcessLossyGroup group = new InProcessLossyGroup(workers, shard, DataParallelWorker.PACKET_FLOATS, loss, policy, seed);
+        InProcessGroup control = new InProcessGroup(workers);
+        GradientSync[] syncs = new GradientSync[workers];
+        if (spec.policy() == LossPolicy.RELIABLE) {
+            for (int r = 0; r < workers; r++) syncs[r] = new ReliableGradientSync(control.rank(r), shard);
+        } else {
+            LossyOptions options = LossyOptions.defaults().withPolicy(spec.policy()).withAssumedLossRate(spec.loss())
+                    .withPhaseDeadline(PHASE_DEADLINE);
+            LossyAllReduce[] lossy = LossyAllReduce.inProcessGroup(workers, spec.loss(), spec.seed(), options);
+            for (int r = 0; r < workers; r++) syncs[r] = new LossyGradientSync(lossy[r], control.rank(r), shard);
+        }
         float[][] params = new float[workers][shard * workers];
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "train-rank");
@@ -30,7 +52,11 @@ public final class InProcessTraining {
             List<Future<TrainCurve>> ranks = new ArrayList<>();
             for (int r = 0; r < workers; r++) {
                 int rank = r;
-                ranks.add(pool.submit(() -> worker.run(group.rank(rank), params[rank], progress)));
+                ranks.add(pool.submit(() -> {
+                    try (GradientSync sync = syncs[rank]) {
+                        return worker.run(sync, params[rank], progress);
+                    }
+                }));
             }
             TrainCurve curve = null;
             for (Future<TrainCurve> f : ranks) {
@@ -45,6 +71,7 @@ public final class InProcessTraining {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();
+            control.close();
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.train;
 
+import dev.kiln.collective.lossy.LossPolicy;
+
 /**
  * One training run of an experiment.
  *

@@ -16,7 +16,7 @@ public interface TrainRunner {
 
             @Override
             public TrainCurve run(RunSpec s, IntConsumer progress) {
-                return InProcessTraining.run(corpus, s.preset(), s.workers(), s.loss(), s.policy(), s.seed(), progress).curve();
+                return InProcessTraining.run(corpus, s, progress).curve();
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.collective.lossy.LossPolicy;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,8 @@ class DataParallelTrainingTest {
     @Test
     void losslessLossyTransportIsBitIdenticalToReliable() {
         long seed = System.nanoTime();
-        InProcessTraining.Result lossy = InProcessTraining.run(corpus, SHORT, 3, 0.0, LossPolicy.RESCALE_BY_COUNT, seed, null);
-        InProcessTraining.Result reliable = InProcessTraining.run(corpus, SHORT, 3, 0.0, LossPolicy.RELIABLE, seed, null);
+        InProcessTraining.Result lossy = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RESCALE_BY_COUNT, seed), null);
+        InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RELIABLE, seed), null);
         for (int r = 0; r < 3; r++) {
             assertArrayEquals(reliable.params()[r], lossy.params()[r], "seed " + seed + ": rank " + r + " differs");
             assertArrayEquals(reliable.params()[0], lossy.params()[r], "seed " + seed + ": rank " + r + " is not a replica of rank 0");
@@ -35,7 +36,7 @@ class DataParallelTrainingTest {
     @Test
     void lossyRunAtTenPercentLowersValidationLoss() {
         long seed = System.nanoTime();
-        TrainCurve c = InProcessTraining.run(corpus, SHORT, 4, 0.1, LossPolicy.RESCALE_BY_COUNT, seed, null).curve();
+        TrainCurve c = InProcessTraining.run(corpus, new RunSpec(SHORT, 4, 0.1, LossPolicy.RESCALE_BY_COUNT, seed), null).curve();
         double initial = c.points().getFirst().validationLoss(), last = c.finalValidationLoss();
         // ln(73) ≈ 4.29 at initialisation; 40 tiny steps reach about 3.1 (unigram statistics and more).
         assertTrue(initial > 4.0, "seed " + seed + ": initial validation loss " + initial);
