@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 final class DemoCommand implements Callable<Integer> {
     /** The demo, in order. Each workload adds its section here. */
     static final List<DemoSection> SECTIONS = List.of(
-            new KernelsDemo());
+            new KernelsDemo(),
+            new TrainDemo());
 
     @Option(names = "--backend", split = ",", description = "Backends to run (default: every available one).")
     List<String> backends;

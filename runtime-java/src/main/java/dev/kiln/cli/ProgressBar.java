@@ -1,7 +1,11 @@
 package dev.kiln.cli;
 
-/** A one-line progress bar on stderr, redrawn in place, at most every 200 ms. */
+/**
+ * A one-line progress bar on stderr, redrawn in place at most every 200 ms when stderr is a terminal;
+ * otherwise (logs, pipes) only the final line is printed.
+ */
 final class ProgressBar {
+    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
     private static final int WIDTH = 30;
     private final String label;
     private final int total;
@@ -15,10 +19,11 @@ final class ProgressBar {
 
     synchronized void update(int done) {
         long now = System.nanoTime();
+        if (!TERMINAL && done < total) return;
         if (done < total && now - lastDraw < 200_000_000L) return;
         lastDraw = now;
         int filled = (int) ((long) WIDTH * done / total);
-        System.err.printf("\r  %s [%s%s] %d/%d  %.0f s ", label, "#".repeat(filled), "-".repeat(WIDTH - filled), done, total, (now - start) / 1e9);
+        System.err.printf("%s  %s [%s%s] %d/%d  %.0f s ", TERMINAL ? "\r" : "", label, "#".repeat(filled), "-".repeat(WIDTH - filled), done, total, (now - start) / 1e9);
     }
 
     synchronized void done(String result) {

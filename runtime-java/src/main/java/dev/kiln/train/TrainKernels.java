@@ -2,7 +2,6 @@ package dev.kiln.train;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -58,43 +57,25 @@ public final class TrainKernels {
 
     /**
      * {@code out[n, j] (+)= Σ_k a[n, k] b[j, k]}: the backward of a linear layer for its input, and the tied head's
-     * logits. Four rows of b share each load of a; {@code accumulate} adds to {@code out} instead of overwriting.
+     * logits. B is transposed first and the product taken as {@link #matmul}: every kernel then works lane-wise
+     * and sums in a fixed order. A horizontal {@code reduceLanes} would not: its order differs between the
+     * interpreter and C2, so the same run could give different bits before and after warm-up, and replicas
+     * trained from the same seed would not be reproducible.
      */
     public static void matmulTransposedB(float[] out, int o, float[] a, int ao, float[] b, int bo,
                                          int n, int k, int jn, boolean accumulate) {
-        for (int r = 0; r < n; r++) {
-            int ar = ao + r * k, or = o + r * jn;
-            int j = 0;
-            for (; j + 4 <= jn; j += 4) {
-                int b0 = bo + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-                for (int p = 0; p < k; p += L) {
-                    VectorMask<Float> mask = F.indexInRange(p, k);
-                    FloatVector x = FloatVector.fromArray(F, a, ar + p, mask);
-                    s0 = x.fma(FloatVector.fromArray(F, b, b0 + p, mask), s0);
-                    s1 = x.fma(FloatVector.fromArray(F, b, b1 + p, mask), s1);
-                    s2 = x.fma(FloatVector.fromArray(F, b, b2 + p, mask), s2);
-                    s3 = x.fma(FloatVector.fromArray(F, b, b3 + p, mask), s3);
-                }
-                store(out, or + j, s0.reduceLanes(VectorOperators.ADD), accumulate);
-                store(out, or + j + 1, s1.reduceLanes(VectorOperators.ADD), accumulate);
-                store(out, or + j + 2, s2.reduceLanes(VectorOperators.ADD), accumulate);
-                store(out, or + j + 3, s3.reduceLanes(VectorOperators.ADD), accumulate);
-            }
-            for (; j < jn; j++) {
-                int b0 = bo + j * k;
-                FloatVector s0 = FloatVector.zero(F);
-                for (int p = 0; p < k; p += L) {
-                    VectorMask<Float> mask = F.indexInRange(p, k);
-                    s0 = FloatVector.fromArray(F, a, ar + p, mask).fma(FloatVector.fromArray(F, b, b0 + p, mask), s0);
-                }
-                store(out, or + j, s0.reduceLanes(VectorOperators.ADD), accumulate);
-            }
+        float[] bt = new float[k * jn];
+        for (int j = 0; j < jn; j++) {
+            int row = bo + j * k;
+            for (int p = 0; p < k; p++) bt[p * jn + j] = b[row + p];
         }
-    }
-
-    private static void store(float[] out, int i, float v, boolean accumulate) {
-        out[i] = accumulate ? out[i] + v : v;
+        if (!accumulate) {
+            matmul(out, o, a, ao, bt, 0, null, 0, n, k, jn);
+            return;
+        }
+        float[] tmp = new float[n * jn];
+        matmul(tmp, 0, a, ao, bt, 0, null, 0, n, k, jn);
+        add(out, o, tmp, 0, n * jn);
     }
 
     /** {@code c[p, m] += Σ_n a[n, p] b[n, m]}: the weight gradient of a linear layer ({@code a} = input, {@code b} = output gradient). */
@@ -151,15 +132,10 @@ public final class TrainKernels {
         }
     }
 
-    /** Σ x[i]² in double, for gradient norms. */
+    /** Σ x[i]² in double, for gradient norms; scalar so that the order of summation is fixed. */
     public static double sumOfSquares(float[] x, int from, int to) {
         double s = 0;
-        int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            s += v.mul(v).reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < to; i++) s += (double) x[i] * x[i];
+        for (int i = from; i < to; i++) s += (double) x[i] * x[i];
         return s;
     }
 
