@@ -11,6 +11,8 @@ module dev.kiln {
     requires HdrHistogram;
 
     exports dev.kiln.bind;
+    exports dev.kiln.bind.mpi;
+    exports dev.kiln.bind.nccl;
     exports dev.kiln.device;
     exports dev.kiln.device.cpu;
     exports dev.kiln.io;
@@ -20,6 +22,12 @@ module dev.kiln {
     exports dev.kiln.collective.lossy;
     exports dev.kiln.collective.wire;
     exports dev.kiln.collective.telemetry;
+    exports dev.kiln.collective.rendezvous;
+    exports dev.kiln.collective.tcp;
+    exports dev.kiln.collective.mpi;
+    exports dev.kiln.collective.nccl;
+    exports dev.kiln.collective.netlab;
+    exports dev.kiln.collective.bench;
     exports dev.kiln.train;
     exports dev.kiln.cli;
 

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DevicesCommand.class,
                 DemoCommand.class,
+                AllreduceCommand.class,
                 TrainCommand.class,
                 CommandLine.HelpCommand.class
         })

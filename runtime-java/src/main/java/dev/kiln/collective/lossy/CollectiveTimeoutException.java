@@ -4,7 +4,8 @@ import java.util.List;
 
 /** A phase that needed every contribution ({@link LossPolicy#RELIABLE}) did not get them by its deadline. */
 public final class CollectiveTimeoutException extends IllegalStateException {
-    private final List<Integer> missingRanks;
+    private static final long serialVersionUID = 1L;
+    private final transient List<Integer> missingRanks;
 
     public CollectiveTimeoutException(String message, List<Integer> missingRanks) {
         super(message);
