@@ -19,7 +19,7 @@ final class ProgressBar {
 
     synchronized void update(int done) {
         long now = System.nanoTime();
-        if (!TERMINAL && done < total) return;
+        if (!TERMINAL) return;
         if (done < total && now - lastDraw < 200_000_000L) return;
         lastDraw = now;
         int filled = (int) ((long) WIDTH * done / total);
@@ -27,7 +27,11 @@ final class ProgressBar {
     }
 
     synchronized void done(String result) {
-        update(total);
-        System.err.println(" " + result);
+        if (TERMINAL) {
+            update(total);
+            System.err.println(" " + result);
+        } else {
+            System.err.printf("  %s  %s%n", label, result);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
+import dev.kiln.train.ProcessTraining;
 import dev.kiln.train.RunSpec;
 import dev.kiln.train.TrainCurve;
 import dev.kiln.train.TrainPreset;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
  * {@code kiln train}: data-parallel training of the character-level GPT on the King James Bible, one run per
  * (loss, policy, seed), compared with the lossless run of the same seed.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, subcommands = TrainWorkerCommand.class,
         description = "Data-parallel GPT training under packet loss: final validation perplexity per (loss, policy) vs lossless.")
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "4", description = "Data-parallel workers (default ${DEFAULT-VALUE}).")
@@ -48,6 +49,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plot", description = "Write the validation curves to this PNG.")
     Path plot;
 
+    @Option(names = "--transport", defaultValue = "auto",
+            description = "netns: worker processes, real nft loss (root); inproc: threads, seeded loss; auto: netns when possible (default ${DEFAULT-VALUE}).")
+    String transport;
+
     /** One finished run. */
     public record Run(double loss, String policy, long seed, double finalPerplexity, double deltaPercent,
                       double deliveredFraction, double maxDrift, double finalDrift, double wallSeconds, TrainCurve curve) {}
@@ -60,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
         for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1);   // validates every p up front
         CharCorpus corpus = CharCorpus.kingJames();
-        TrainRunner runner = TrainRunner.inProcess(corpus);
+        TrainRunner runner = runner(corpus);
         System.err.printf("kiln train: preset %s (%d steps, context %d, dim %d, %d layers), %d workers, %s, corpus %d chars (vocab %d)%n",
                 p.name(), p.steps(), p.context(), p.dim(), p.layers(), workers, runner.describe(), corpus.length(), corpus.vocabSize());
 
@@ -85,6 +90,23 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (plot != null) writePlot(runs, plot);
         return 0;
+    }
+
+    private TrainRunner runner(CharCorpus corpus) {
+        String cause = ProcessTraining.unavailabilityCause();
+        return switch (transport) {
+            case "inproc" -> TrainRunner.inProcess(corpus);
+            case "netns" -> {
+                if (cause != null) throw new IllegalStateException("--transport netns: " + cause);
+                yield new ProcessTraining();
+            }
+            case "auto" -> {
+                if (cause == null) yield new ProcessTraining();
+                System.err.println("kiln train: " + cause + "; using in-process threads with seeded loss");
+                yield TrainRunner.inProcess(corpus);
+            }
+            default -> throw new IllegalArgumentException("--transport = '" + transport + "'; allowed: auto, netns, inproc");
+        };
     }
 
     private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless) {

@@ -73,7 +73,7 @@ public final class Gpt {
             add(ws.mid, nd, ws.resid, x, n * d);
             layerNorm(ws.ln2, nd, ws.mid, nd, w, p.ln2Gain(), w, p.ln2Bias(), ws.ln2Mean[l], ws.ln2Rstd[l], n, d);
             matmul(ws.up, nh, ws.ln2, nd, w, p.wUp(), w, p.bUp(), n, d, h);
-            gelu(ws.act, nh, ws.up, nh, n * h);
+            gelu(ws.act, nh, ws.upTanh, ws.up, nh, n * h);
             matmul(ws.resid, x + n * d, ws.act, nh, w, p.wDown(), w, p.bDown(), n, h, d);
             add(ws.resid, x + n * d, ws.mid, nd, n * d);
         }
@@ -160,7 +160,7 @@ public final class Gpt {
             matmulTransposedB(ws.dact, 0, ws.dx, 0, w, p.wDown(), n, d, h, false);
             accumulateTransposedA(g, p.wDown(), ws.act, nh, ws.dx, 0, n, h, d);
             accumulateColumnSums(g, p.bDown(), ws.dx, 0, n, d);
-            geluBackward(ws.dup, 0, ws.dact, 0, ws.up, nh, n * h);
+            geluBackward(ws.dup, 0, ws.dact, 0, ws.up, ws.upTanh, nh, n * h);
             matmulTransposedB(ws.dln, 0, ws.dup, 0, w, p.wUp(), n, h, d, false);
             accumulateTransposedA(g, p.wUp(), ws.ln2, nd, ws.dup, 0, n, d, h);
             accumulateColumnSums(g, p.bUp(), ws.dup, 0, n, h);
@@ -223,7 +223,7 @@ public final class Gpt {
     /** Activations kept from the forward pass for the backward, and the backward's scratch; sized for one batch. */
     public static final class Workspace {
         final int batch, n;
-        final float[] resid, ln1, qkv, att, atty, mid, ln2, up, act, lnf, logits;
+        final float[] resid, ln1, qkv, att, atty, mid, ln2, up, upTanh, act, lnf, logits;
         final float[][] ln1Mean, ln1Rstd, ln2Mean, ln2Rstd;
         final float[] lnfMean, lnfRstd;
         final float[] dx, dln, dqkv, datty, dup, dact, dprobs;
@@ -241,6 +241,7 @@ public final class Gpt {
             mid = new float[layers * n * d];
             ln2 = new float[layers * n * d];
             up = new float[layers * n * h];
+            upTanh = new float[layers * n * h];
             act = new float[layers * n * h];
             lnf = new float[n * d];
             logits = new float[n * c.vocab()];

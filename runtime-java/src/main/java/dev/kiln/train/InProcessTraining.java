@@ -1,5 +1,6 @@
 package dev.kiln.train;
 
+import dev.kiln.collective.Communicator;
 import dev.kiln.collective.inproc.InProcessGroup;
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.collective.lossy.LossyAllReduce;
@@ -42,12 +43,15 @@ public final class InProcessTraining {
         InProcessGroup control = new InProcessGroup(workers);
         GradientSync[] syncs = new GradientSync[workers];
         if (spec.policy() == LossPolicy.RELIABLE) {
-            for (int r = 0; r < workers; r++) syncs[r] = new ReliableGradientSync(control.rank(r), shard);
+            for (int r = 0; r < workers; r++) {
+                Communicator comm = control.rank(r);
+                syncs[r] = new ReliableGradientSync(comm, MetricsChannel.of(comm), shard);
+            }
         } else {
             LossyOptions options = LossyOptions.defaults().withPolicy(spec.policy()).withAssumedLossRate(spec.loss())
                     .withPhaseDeadline(phaseDeadline(spec.loss()));
             LossyAllReduce[] lossy = LossyAllReduce.inProcessGroup(workers, spec.loss(), spec.seed(), options);
-            for (int r = 0; r < workers; r++) syncs[r] = new LossyGradientSync(lossy[r], control.rank(r), shard);
+            for (int r = 0; r < workers; r++) syncs[r] = new LossyGradientSync(lossy[r], MetricsChannel.of(control.rank(r)), shard);
         }
         float[][] params = new float[workers][shard * workers];
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {

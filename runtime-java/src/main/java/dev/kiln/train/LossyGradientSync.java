@@ -1,30 +1,26 @@
 package dev.kiln.train;
 
-import dev.kiln.collective.Communicator;
 import dev.kiln.collective.lossy.ShardGradient;
 import dev.kiln.collective.lossy.ShardedParameterSync;
 
 /**
  * {@link GradientSync} on the lossy collectives: count-rescaled (or zero-filled, per the
  * {@link dev.kiln.collective.lossy.LossPolicy}) reduce-scatter of gradients and parameter broadcast with stale
- * retention, over datagrams ({@link ShardedParameterSync}); metrics over a reliable {@link Communicator}.
+ * retention, over datagrams ({@link ShardedParameterSync}); metrics over a reliable {@link MetricsChannel}.
  */
 public final class LossyGradientSync implements GradientSync {
     private final ShardedParameterSync lossy;
-    private final ControlChannel control;
-    private final Communicator controlComm;
+    private final MetricsChannel metrics;
     private final int shardLength;
     private int step;
 
-    /** @param shardLength floats per rank; vectors are {@code size * shardLength} long, so the shards are equal */
-    public LossyGradientSync(ShardedParameterSync lossy, Communicator control, int shardLength) {
-        if (lossy.rank() != control.rank() || lossy.size() != control.size()) {
-            throw new IllegalArgumentException("lossy rank " + lossy.rank() + "/" + lossy.size() + " and control rank "
-                    + control.rank() + "/" + control.size() + " must agree");
-        }
+    /**
+     * @param metrics     reliable channel for the metrics (closed by its owner, not here)
+     * @param shardLength floats per rank; vectors are {@code size * shardLength} long, so the shards are equal
+     */
+    public LossyGradientSync(ShardedParameterSync lossy, MetricsChannel metrics, int shardLength) {
         this.lossy = lossy;
-        this.controlComm = control;
-        this.control = new ControlChannel(control);
+        this.metrics = metrics;
         this.shardLength = shardLength;
     }
 
@@ -50,15 +46,14 @@ public final class LossyGradientSync implements GradientSync {
         step++;
     }
 
-    @Override public double meanOverRanks(double value) { return control.mean(value); }
+    @Override public double meanOverRanks(double value) { return metrics.mean(value); }
 
-    @Override public double replicaDrift(float[] params, int length) { return control.relativeDrift(params, length); }
+    @Override public double replicaDrift(float[] params, int length) { return metrics.relativeDrift(params, length); }
 
     @Override public double deliveredFraction() { return lossy.profile().deliveredFraction(); }
 
     @Override
     public void close() {
         lossy.close();
-        controlComm.close();
     }
 }

@@ -10,13 +10,14 @@ import java.lang.foreign.MemorySegment;
  */
 public final class ReliableGradientSync implements GradientSync {
     private final Communicator comm;
-    private final ControlChannel control;
+    private final MetricsChannel metrics;
     private final int shardLength;
     private final float[] shard;
 
-    public ReliableGradientSync(Communicator comm, int shardLength) {
+    /** @param metrics reliable channel for the metrics (may ride on {@code comm}; closed by its owner) */
+    public ReliableGradientSync(Communicator comm, MetricsChannel metrics, int shardLength) {
         this.comm = comm;
-        this.control = new ControlChannel(comm);
+        this.metrics = metrics;
         this.shardLength = shardLength;
         this.shard = new float[shardLength];
     }
@@ -40,9 +41,9 @@ public final class ReliableGradientSync implements GradientSync {
         comm.allGather(MemorySegment.ofArray(shard), MemorySegment.ofArray(params).asSlice(0, (long) size() * shardLength * Float.BYTES));
     }
 
-    @Override public double meanOverRanks(double value) { return control.mean(value); }
+    @Override public double meanOverRanks(double value) { return metrics.mean(value); }
 
-    @Override public double replicaDrift(float[] params, int length) { return control.relativeDrift(params, length); }
+    @Override public double replicaDrift(float[] params, int length) { return metrics.relativeDrift(params, length); }
 
     @Override public double deliveredFraction() { return 1.0; }
 

@@ -194,23 +194,22 @@ public final class TrainKernels {
 
     private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
 
-    /** GELU, tanh approximation (as GPT-2), element-wise over {@code n} values. */
-    public static void gelu(float[] out, int o, float[] x, int xo, int n) {
+    /** GELU, tanh approximation (as GPT-2), element-wise over {@code n} values; keeps the tanh for the backward. */
+    public static void gelu(float[] out, int o, float[] tanh, float[] x, int xo, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xo + i];
-            out[o + i] = 0.5f * v * (1f + (float) Math.tanh(GELU_K * (v + 0.044715f * v * v * v)));
+            float t = (float) Math.tanh(GELU_K * (v + 0.044715f * v * v * v));
+            tanh[xo + i] = t;
+            out[o + i] = 0.5f * v * (1f + t);
         }
     }
 
-    /** {@code dx[i] = dout[i] · gelu'(x[i])}. */
-    public static void geluBackward(float[] dx, int dxo, float[] dout, int doo, float[] x, int xo, int n) {
+    /** {@code dx[i] = dout[i] · gelu'(x[i])}, with {@code tanh} from the forward. */
+    public static void geluBackward(float[] dx, int dxo, float[] dout, int doo, float[] x, float[] tanh, int xo, int n) {
         for (int i = 0; i < n; i++) {
-            float v = x[xo + i];
-            float u = GELU_K * (v + 0.044715f * v * v * v);
-            float t = (float) Math.tanh(u);
+            float v = x[xo + i], t = tanh[xo + i];
             float du = GELU_K * (1f + 3f * 0.044715f * v * v);
-            float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
-            dx[dxo + i] = dout[doo + i] * d;
+            dx[dxo + i] = dout[doo + i] * (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du);
         }
     }
 }
