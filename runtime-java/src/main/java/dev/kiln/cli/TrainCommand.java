@@ -150,20 +150,35 @@ public final class TrainCommand implements Callable<Integer> {
         return g;
     }
 
+    /**
+     * Three PNGs: the validation curves ({@code FILE}), the paired change vs lossless per step ({@code FILE-delta.png})
+     * and the replica drift ({@code FILE-drift.png}), each averaged over seeds. Step 0 (perplexity ≈ vocab) is left out
+     * of the curves so that the differences stay visible.
+     */
     private static void writePlot(List<Run> runs, Path file) throws java.io.IOException {
-        Charts.Xy chart = new Charts.Xy("Validation perplexity, char-level GPT on the KJV Bible (mean over seeds)", "step", "validation perplexity");
+        String base = file.getFileName().toString().replaceFirst("\\.png$", "");
+        Path delta = file.resolveSibling(base + "-delta.png"), drift = file.resolveSibling(base + "-drift.png");
+        Charts.Xy curves = new Charts.Xy("Validation perplexity, char-level GPT on the KJV Bible (mean over seeds)", "step", "validation perplexity");
+        Charts.Xy change = new Charts.Xy("Validation perplexity vs lossless, same seed (mean over seeds)", "step", "Δ perplexity (%)");
+        Charts.Xy drifts = new Charts.Xy("Replica drift sqrt(mean ||x_r - x̄||²) / ||x̄|| (mean over seeds)", "step", "relative drift");
+        Map<Long, Run> lossless = new LinkedHashMap<>();
+        for (Run r : runs) if (r.loss() == 0) lossless.put(r.seed(), r);
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
             String name = f.loss() == 0 ? "lossless" : String.format("p=%.0f%% %s", 100 * f.loss(), f.policy());
-            int points = f.curve().points().size();
-            for (int i = 0; i < points; i++) {
+            List<TrainCurve.Point> pts = f.curve().points();
+            for (int i = 1; i < pts.size(); i++) {
                 int idx = i;
-                double ppl = g.stream().mapToDouble(r -> Math.exp(r.curve().points().get(idx).validationLoss())).average().orElseThrow();
-                chart.point(name, true, f.curve().points().get(i).step(), ppl);
+                int step = pts.get(i).step();
+                curves.point(name, true, step, g.stream().mapToDouble(r -> Math.exp(r.curve().points().get(idx).validationLoss())).average().orElseThrow());
+                change.point(name, true, step, g.stream().mapToDouble(r -> 100 * (Math.exp(r.curve().points().get(idx).validationLoss()
+                        - lossless.get(r.seed()).curve().points().get(idx).validationLoss()) - 1)).average().orElseThrow());
+                if (f.loss() > 0) drifts.point(name, true, step, g.stream().mapToDouble(r -> r.curve().points().get(idx).drift()).average().orElseThrow());
             }
         }
-        chart.logY();
-        chart.writePng(file, 1000, 620);
-        System.err.println("kiln train: wrote " + file);
+        curves.writePng(file, 1000, 620);
+        change.writePng(delta, 1000, 620);
+        drifts.writePng(drift, 1000, 620);
+        System.err.println("kiln train: wrote " + file + ", " + delta + ", " + drift);
     }
 }

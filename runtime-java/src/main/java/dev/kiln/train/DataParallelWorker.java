@@ -53,7 +53,7 @@ public final class DataParallelWorker {
         double trainSum = 0;
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-        points.add(new TrainCurve.Point(0, Double.NaN, initial, sync.replicaDrift(params, layout.size())));
+        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size())));
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);

@@ -11,8 +11,11 @@ import java.util.List;
  * @param wallSeconds        training time, evaluation included
  */
 public record TrainCurve(List<Point> points, double finalValidationLoss, double deliveredFraction, double wallSeconds) {
-    /** @param drift relative replica drift after this step ({@link GradientSync#replicaDrift}) */
-    public record Point(int step, double trainLoss, double validationLoss, double drift) {}
+    /**
+     * @param trainLoss mean training loss over the steps since the previous point; null at step 0
+     * @param drift     relative replica drift after this step ({@link GradientSync#replicaDrift})
+     */
+    public record Point(int step, Double trainLoss, double validationLoss, double drift) {}
 
     public double finalPerplexity() { return Math.exp(finalValidationLoss); }
 

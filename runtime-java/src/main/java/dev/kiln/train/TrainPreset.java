@@ -30,7 +30,7 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
     /** A few seconds: the tests and the demo's smoke runs. */
     public static final TrainPreset TINY = new TrainPreset("tiny", 32, 32, 1, 2, 8, 60, 6, 3e-3, 0.1, 1.0, 20, 32, 64);
     /** The demo section and the 15-minute experiment on a 2-core machine. */
-    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 300, 20, 3e-3, 0.1, 1.0, 25, 64, 256);
+    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 250, 20, 3e-3, 0.1, 1.0, 25, 64, 256);
     /** A longer run for a machine with time to spare. */
     public static final TrainPreset SMALL = new TrainPreset("small", 128, 128, 4, 4, 16, 2000, 100, 1e-3, 0.1, 1.0, 100, 128, 512);
 
