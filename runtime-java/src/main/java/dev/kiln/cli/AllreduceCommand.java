@@ -74,6 +74,12 @@ final class AllreduceCommand implements Runnable {
                 throw new IllegalArgumentException("real loss needs a network namespace with nftables: " + why);
             }
             Duration deadline = Duration.ofMillis(deadlineMs != null ? deadlineMs : 2000 + bytes / 20_000);
+            long rmemMax = UdpBuffers.rmemMax();
+            if (!json && transports.contains("udp") && rmemMax >= 0 && rmemMax < UdpBuffers.WANTED) {
+                System.err.printf(Locale.ROOT, "kiln: net.core.rmem_max is %d bytes: UDP receive buffers are capped there, and a rank that is%n"
+                        + "kiln: descheduled overflows them (counted as 'rcvbuf drops'); raise it with sysctl -w net.core.rmem_max=%d%n",
+                        rmemMax, UdpBuffers.WANTED);
+            }
             List<BenchResult> results = new ArrayList<>();
             List<String> unavailable = new ArrayList<>();
             for (String t : transports) {
@@ -98,7 +104,7 @@ final class AllreduceCommand implements Runnable {
                 return;
             }
             Table table = new Table("transport", "ranks", "size", "loss", "policy", "iters", "time(ms)", "algbw(GB/s)", "busbw(GB/s)",
-                    "delivered", "p50(ms)", "p99(ms)", "max rel err", "nft drop/seen");
+                    "delivered", "p50(ms)", "p99(ms)", "max rel err", "nft drop/seen", "rcvbuf drops");
             for (BenchResult r : results) {
                 BenchConfig c = r.config();
                 table.row(c.transport(), c.ranks(), Table.bytes(c.bytes()), String.format(Locale.ROOT, "%.3f", c.loss()),
@@ -108,7 +114,8 @@ final class AllreduceCommand implements Runnable {
                         String.format(Locale.ROOT, "%.4f", r.delivered()),
                         String.format(Locale.ROOT, "%.1f", r.percentile(50)), String.format(Locale.ROOT, "%.1f", r.percentile(99)),
                         String.format(Locale.ROOT, "%.2e", r.maxRelativeError()),
-                        r.nftSeen() < 0 ? "-" : r.nftDropped() + "/" + r.nftSeen());
+                        r.nftSeen() < 0 ? "-" : r.nftDropped() + "/" + r.nftSeen(),
+                        r.udpReceiveBufferErrors() < 0 ? "-" : r.udpReceiveBufferErrors());
             }
             System.out.print(table);
             System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");

@@ -36,6 +36,7 @@ public final class DatagramExchange implements AutoCloseable {
     private static final int END_COPIES = 6;
     private static final int MAX_PHASES_AHEAD = 8;
     private static final long BATCH_WAIT_NANOS = 200_000;
+    private static final long MIN_QUIET_NANOS = 20_000_000;
 
     private final DatagramFabric fabric;
     private final int rank;
@@ -59,6 +60,7 @@ public final class DatagramExchange implements AutoCloseable {
     private BitSet[] got;
     private long[] received, late, invalid;
     private boolean[] ended;
+    private long[] lastArrival;
 
     public DatagramExchange(DatagramFabric fabric, int jobId, long stashLimitBytes, CollectiveProfile profile) {
         this.fabric = fabric;
@@ -100,6 +102,7 @@ public final class DatagramExchange implements AutoCloseable {
         this.late = new long[size];
         this.invalid = new long[size];
         this.ended = new boolean[size];
+        this.lastArrival = new long[size];
         long[] sent = new long[size];
         long[] expected = new long[size];
         for (int p = 0; p < size; p++) {
@@ -139,12 +142,26 @@ public final class DatagramExchange implements AutoCloseable {
             }
         }
         boolean expired = false;
+        long quiet = Math.max(MIN_QUIET_NANOS, deadlineNanos / 8);
         while (!complete()) {
-            if (System.nanoTime() >= deadline) {
+            drain(0); // what already waits in the socket buffer is not silence
+            if (complete()) break;
+            long now = System.nanoTime();
+            if (now >= deadline) {
                 expired = true;
                 break;
             }
-            if (fabric.receive(recvBuf, deadline)) {
+            // A peer that delivered part of its data and then went quiet has almost surely finished and lost
+            // its end markers with its last packets (loss can be bursty, e.g. a full socket buffer): stop
+            // waiting for it long before the deadline, which is kept for peers that sent nothing at all.
+            long wake = deadline;
+            for (int p = 0; p < size; p++) {
+                if (ended[p] || lastArrival[p] == 0 || received[p] >= packets(in[p].length())) continue;
+                if (now - lastArrival[p] >= quiet) ended[p] = true;
+                else wake = Math.min(wake, lastArrival[p] + quiet);
+            }
+            if (complete()) break;
+            if (fabric.receive(recvBuf, wake)) {
                 handle(recvBuf);
                 drain(0);
                 // Let a batch accumulate instead of waking up once per datagram: on a busy machine the
@@ -231,6 +248,7 @@ public final class DatagramExchange implements AutoCloseable {
         }
         got[s].set(k);
         received[s]++;
+        lastArrival[s] = System.nanoTime();
         MemorySegment.copy(recvSeg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), Packet.HEADER_BYTES,
                 span.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, (span.first() + offset) * Float.BYTES, p.length() / Float.BYTES);
     }

@@ -1,5 +1,10 @@
 package dev.kiln.collective.lossy;
 
+import dev.kiln.collective.rendezvous.ControlChannel;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /** Replica drift: how far the ranks' copies of the parameters have wandered apart. */
 public final class ReplicaDrift {
     private ReplicaDrift() {}
@@ -17,5 +22,26 @@ public final class ReplicaDrift {
             for (float[] x : replicas) total += (x[j] - mean) * (x[j] - mean);
         }
         return total / ranks;
+    }
+
+    /**
+     * The same across processes, "when asked": every rank's full parameter vector travels over the
+     * reliable control channel (so use it every so many steps, on models that fit), and every rank gets
+     * the same answer.
+     */
+    public static double acrossRanks(ControlChannel control, float[] params) {
+        ByteBuffer mine = ByteBuffer.allocate(params.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        mine.asFloatBuffer().put(params);
+        byte[][] all = control.allGather(mine.array());
+        float[][] replicas = new float[all.length][];
+        for (int r = 0; r < all.length; r++) {
+            if (all[r].length != mine.capacity()) {
+                throw new IllegalArgumentException("rank " + r + " has " + all[r].length / Float.BYTES + " parameters, rank "
+                        + control.rank() + " has " + params.length);
+            }
+            replicas[r] = new float[params.length];
+            ByteBuffer.wrap(all[r]).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(replicas[r]);
+        }
+        return meanSquaredDeviation(replicas);
     }
 }
