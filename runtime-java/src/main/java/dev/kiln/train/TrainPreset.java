@@ -16,12 +16,15 @@ import java.util.stream.Collectors;
 public record TrainPreset(String name, int context, int dim, int layers, int heads, int batch, int steps, int warmup,
                           double lr, double weightDecay, double clip, int evalEvery, int evalWindows, int finalWindows) {
     public TrainPreset {
-        for (var e : new int[][]{{context, 0}, {dim, 1}, {layers, 2}, {heads, 3}, {batch, 4}, {steps, 5}, {evalEvery, 6}, {evalWindows, 7}, {finalWindows, 8}}) {
-            if (e[0] <= 0) {
-                String field = new String[]{"context", "dim", "layers", "heads", "batch", "steps", "evalEvery", "evalWindows", "finalWindows"}[e[1]];
-                throw new IllegalArgumentException(field + " = " + e[0] + "; must be > 0");
-            }
-        }
+        positive("context", context);
+        positive("dim", dim);
+        positive("layers", layers);
+        positive("heads", heads);
+        positive("batch", batch);
+        positive("steps", steps);
+        positive("evalEvery", evalEvery);
+        positive("evalWindows", evalWindows);
+        positive("finalWindows", finalWindows);
         if (warmup < 0 || warmup >= steps) throw new IllegalArgumentException("warmup = " + warmup + "; must be in [0, steps = " + steps + ")");
         if (!(lr > 0)) throw new IllegalArgumentException("lr = " + lr + "; must be > 0");
         if (!(clip > 0)) throw new IllegalArgumentException("clip = " + clip + "; must be > 0");
@@ -44,6 +47,10 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
         int w = Math.min(warmup, Math.max(0, newSteps / 10));
         return new TrainPreset(name, context, dim, layers, heads, batch, newSteps, w, lr, weightDecay, clip,
                 Math.min(evalEvery, newSteps), evalWindows, finalWindows);
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) throw new IllegalArgumentException(field + " = " + value + "; must be > 0");
     }
 
     public GptConfig model(int vocab) { return new GptConfig(vocab, context, dim, layers, heads); }
