@@ -43,7 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--json", description = "Print the runs as JSON instead of a table.")
+    @Option(names = "--json", description = "Print the runs as JSON on stdout (the table goes to stderr).")
     boolean json;
 
     @Option(names = "--plot", description = "Write the validation curves to this PNG.")
@@ -85,6 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (json) {
             System.out.println(Json.write(runs));
+            System.err.print(summary(runs));   // the table still reaches the terminal
         } else {
             System.out.print(summary(runs));
         }
@@ -158,6 +159,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static void writePlot(List<Run> runs, Path file) throws java.io.IOException {
         String base = file.getFileName().toString().replaceFirst("\\.png$", "");
         Path delta = file.resolveSibling(base + "-delta.png"), drift = file.resolveSibling(base + "-drift.png");
+        if (file.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         Charts.Xy curves = new Charts.Xy("Validation perplexity, char-level GPT on the KJV Bible (mean over seeds)", "step", "validation perplexity");
         Charts.Xy change = new Charts.Xy("Validation perplexity vs lossless, same seed (mean over seeds)", "step", "Δ perplexity (%)");
         Charts.Xy drifts = new Charts.Xy("Replica drift sqrt(mean ||x_r - x̄||²) / ||x̄|| (mean over seeds)", "step", "relative drift");
