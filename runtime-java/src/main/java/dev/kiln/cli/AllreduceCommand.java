@@ -117,8 +117,8 @@ final class AllreduceCommand implements Runnable {
                         r.nftSeen() < 0 ? "-" : r.nftDropped() + "/" + r.nftSeen(),
                         r.udpReceiveBufferErrors() < 0 ? "-" : r.udpReceiveBufferErrors());
             }
-            System.out.print(table);
-            System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
+            if (!results.isEmpty()) System.out.print(table);
+            if (!results.isEmpty()) System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
             for (String u : unavailable) System.out.println(u);
         }
 
@@ -157,12 +157,14 @@ final class AllreduceCommand implements Runnable {
         @Option(names = "--deadline-ms", defaultValue = "5000") long deadlineMs;
         @Option(names = "--datagram", defaultValue = "1472") int datagram;
         @Option(names = "--netns", defaultValue = "false", arity = "1") boolean netns;
+        @Option(names = "--kill-rank", defaultValue = "-1") int killRank;
+        @Option(names = "--kill-step", defaultValue = "-1") int killStep;
 
         @Override
         public void run() {
             int ranks = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "2")));
             BenchConfig cfg = new BenchConfig(transport, ranks, bytes, loss, LossPolicy.parse(policy), iters, warmup,
-                    Duration.ofMillis(deadlineMs), datagram, netns);
+                    Duration.ofMillis(deadlineMs), datagram, netns, killRank, killStep);
             Map<String, Object> out = BenchWorker.run(cfg);
             if (out != null) {
                 System.out.println(BenchLauncher.RESULT_PREFIX + Json.MAPPER.copy()

@@ -8,9 +8,11 @@ import java.util.List;
 /**
  * One allreduce benchmark run: {@code ranks} worker processes reduce {@code bytes} of fp32 with
  * {@code transport}, {@code warmup} untimed then {@code iters} timed iterations, each preceded by a barrier.
+ * {@code killRank >= 0} is the failure drill: that rank's process halts at the start of iteration
+ * {@code killStep} (counting warm-up), and nobody uses barriers, so the others carry on by their deadlines.
  */
 public record BenchConfig(String transport, int ranks, long bytes, double loss, LossPolicy policy, int iters, int warmup,
-                          Duration phaseDeadline, int datagramBytes, boolean netns) {
+                          Duration phaseDeadline, int datagramBytes, boolean netns, int killRank, int killStep) {
     public static final List<String> TRANSPORTS = List.of("udp", "tcp", "mpi", "nccl");
 
     public BenchConfig {
@@ -22,5 +24,14 @@ public record BenchConfig(String transport, int ranks, long bytes, double loss, 
         if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1), was " + loss);
         if (iters < 1) throw new IllegalArgumentException("iters must be >= 1, was " + iters);
         if (warmup < 0) throw new IllegalArgumentException("warmup must be >= 0, was " + warmup);
+        if (killRank >= ranks || killRank == 0 || killRank < -1) throw new IllegalArgumentException("killRank must be -1 or in [1, ranks), was " + killRank);
+        if (killRank > 0 && !transport.equals("udp")) throw new IllegalArgumentException("the kill drill needs the lossy udp transport, was " + transport);
     }
+
+    public BenchConfig(String transport, int ranks, long bytes, double loss, LossPolicy policy, int iters, int warmup,
+                       Duration phaseDeadline, int datagramBytes, boolean netns) {
+        this(transport, ranks, bytes, loss, policy, iters, warmup, phaseDeadline, datagramBytes, netns, -1, -1);
+    }
+
+    public boolean killDrill() { return killRank > 0; }
 }

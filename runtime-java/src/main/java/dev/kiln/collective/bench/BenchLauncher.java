@@ -31,7 +31,8 @@ public final class BenchLauncher {
         return List.of("allreduce", "worker", "--transport", cfg.transport(), "--size", Long.toString(cfg.bytes()),
                 "--loss", Double.toString(cfg.loss()), "--policy", cfg.policy().cliName(), "--iters", Integer.toString(cfg.iters()),
                 "--warmup", Integer.toString(cfg.warmup()), "--deadline-ms", Long.toString(cfg.phaseDeadline().toMillis()),
-                "--datagram", Integer.toString(cfg.datagramBytes()), "--netns", Boolean.toString(cfg.netns()));
+                "--datagram", Integer.toString(cfg.datagramBytes()), "--netns", Boolean.toString(cfg.netns()),
+                "--kill-rank", Integer.toString(cfg.killRank()), "--kill-step", Integer.toString(cfg.killStep()));
     }
 
     static List<String> javaCommand() {
@@ -97,7 +98,7 @@ public final class BenchLauncher {
                 if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
             }
             for (int r = 0; r < children.size(); r++) {
-                if (children.get(r).exitValue() != 0) {
+                if (children.get(r).exitValue() != 0 && !(cfg.killDrill() && r == cfg.killRank())) {
                     throw new IllegalStateException("worker " + r + " exited with status " + children.get(r).exitValue());
                 }
             }
@@ -107,9 +108,11 @@ public final class BenchLauncher {
             @SuppressWarnings("unchecked")
             Map<String, Object> profile = root.has("profile") ? JSON.convertValue(root.get("profile"), Map.class) : null;
             boolean udp = cfg.transport().equals("udp");
+            List<List<Integer>> unfinished = JSON.convertValue(root.get("unfinishedPeers"),
+                    JSON.getTypeFactory().constructCollectionType(List.class, JSON.getTypeFactory().constructCollectionType(List.class, Integer.class)));
             return new BenchResult(cfg, steps, root.get("delivered").asDouble(), root.get("maxRelativeError").asDouble(),
                     c == null ? -1 : udp ? c.udpSeen() : c.tcpSeen(), c == null ? -1 : udp ? c.udpDropped() : c.tcpDropped(),
-                    c == null ? -1 : c.udpReceiveBufferErrors(), profile);
+                    c == null ? -1 : c.udpReceiveBufferErrors(), profile, unfinished);
         } catch (IOException e) {
             throw new IllegalStateException("allreduce bench: " + e.getMessage(), e);
         } catch (InterruptedException e) {

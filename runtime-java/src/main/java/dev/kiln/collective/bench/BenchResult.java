@@ -1,15 +1,18 @@
 package dev.kiln.collective.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What one run measured. Step times are the slowest rank's per iteration. {@code delivered} is the
  * fraction of data packets that arrived (1 for reliable transports). Counters from the namespace's
- * nft rules are -1 when no namespace was used.
+ * nft rules are -1 when no namespace was used. {@code unfinishedPeers}: per timed step, the peers rank 0
+ * saw unfinished at a phase deadline (udp only; empty lists when all delivered).
  */
 public record BenchResult(BenchConfig config, double[] stepMillis, double delivered, double maxRelativeError,
-                          long nftSeen, long nftDropped, long udpReceiveBufferErrors, Map<String, Object> profile) {
+                          long nftSeen, long nftDropped, long udpReceiveBufferErrors, Map<String, Object> profile,
+                          List<List<Integer>> unfinishedPeers) {
 
     public double percentile(double p) {
         double[] s = stepMillis.clone();

@@ -16,7 +16,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 
 /**
@@ -60,15 +64,26 @@ public final class BenchWorker {
         double[] millis = new double[cfg.iters()];
         double delivered = 0;
         double maxErr = 0;
+        List<List<Integer>> unfinished = new ArrayList<>();
+        boolean drill = cfg.killDrill();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = arena.allocate(cfg.bytes(), 64);
             for (int it = 0; it < total; it++) {
                 for (long i = 0; i < n; i++) data.setAtIndex(ValueLayout.JAVA_FLOAT, i, input(rank, i));
-                if (control != null) control.barrier(); else mpi.barrier();
+                if (drill && rank == cfg.killRank() && it == cfg.killStep()) Runtime.getRuntime().halt(137); // as kill -9
+                if (!drill) { // in the drill the survivors must not depend on the dead rank, so no barriers
+                    if (control != null) control.barrier();
+                    else mpi.barrier();
+                }
                 long t0 = System.nanoTime();
                 if (lossy != null) {
                     AllReduceReport rep = lossy.allReduceSum(it, 1, data);
-                    if (it >= cfg.warmup()) delivered += rep.deliveredFraction();
+                    if (it >= cfg.warmup()) {
+                        delivered += rep.deliveredFraction();
+                        Set<Integer> late = new TreeSet<>(rep.reduceScatter().unfinishedPeers());
+                        late.addAll(rep.allGather().unfinishedPeers());
+                        unfinished.add(new ArrayList<>(late));
+                    }
                 } else {
                     comm.allReduceSum(data);
                 }
@@ -86,7 +101,10 @@ public final class BenchWorker {
         mine[millis.length + 1] = maxErr;
         double[] worst = new double[mine.length];
         double deliveredMean = 0;
-        if (control != null) {
+        if (drill) {
+            worst = mine; // the group is broken on purpose: each survivor reports what it saw itself
+            deliveredMean = mine[millis.length];
+        } else if (control != null) {
             byte[][] all = control.allGather(bytes(mine));
             for (byte[] b : all) {
                 double[] d = doubles(b);
@@ -108,6 +126,7 @@ public final class BenchWorker {
             out.put("delivered", deliveredMean);
             out.put("maxRelativeError", worst[millis.length + 1]);
             if (lossy != null) out.put("profile", lossy.profile().toJson());
+            out.put("unfinishedPeers", unfinished);
         }
         if (lossy != null) {
             if (Boolean.getBoolean("kiln.profile")) System.err.print(lossy.profile());

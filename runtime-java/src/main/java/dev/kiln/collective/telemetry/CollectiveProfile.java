@@ -128,7 +128,27 @@ public final class CollectiveProfile {
         Map<String, Long> rj = new LinkedHashMap<>();
         rejects.forEach((k, v) -> rj.put(k.name().toLowerCase(Locale.ROOT), v));
         root.put("rejected", rj);
+        List<Map<String, Object>> last = new ArrayList<>();
+        recent.stream().skip(Math.max(0, recent.size() - 4)).forEach(r -> last.add(phase(r)));
+        root.put("lastPhases", last);
         return root;
+    }
+
+    /** One phase, per peer: the per-step telemetry as JSON. */
+    public static Map<String, Object> phase(PhaseReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", r.step());
+        m.put("phase", r.phase());
+        m.put("millis", r.durationNanos() / 1e6);
+        m.put("deadlineExpired", r.deadlineExpired());
+        m.put("deliveredFraction", r.deliveredFraction());
+        m.put("sent", r.sent());
+        m.put("expected", r.expected());
+        m.put("received", r.received());
+        m.put("late", r.late());
+        m.put("invalid", r.invalid());
+        m.put("unfinishedPeers", r.unfinishedPeers());
+        return m;
     }
 
     private static Map<String, Object> histogram(Histogram h) {

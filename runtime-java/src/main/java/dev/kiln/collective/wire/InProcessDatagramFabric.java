@@ -1,6 +1,8 @@
 package dev.kiln.collective.wire;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,12 +18,11 @@ public final class InProcessDatagramFabric {
     private final int size;
     private final double lossRate;
     private final int maxDatagramBytes;
-    private final LinkedBlockingQueue<byte[]>[] inbox;
+    private final List<LinkedBlockingQueue<byte[]>> inbox;
     private final SplittableRandom[][] linkRandom;
     private final AtomicLongArray dropped;
     private final Endpoint[] endpoints;
 
-    @SuppressWarnings("unchecked")
     public InProcessDatagramFabric(int size, double lossRate, long seed, int maxDatagramBytes) {
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, was " + size);
         if (!(lossRate >= 0 && lossRate < 1)) throw new IllegalArgumentException("lossRate must be in [0, 1), was " + lossRate);
@@ -32,11 +33,11 @@ public final class InProcessDatagramFabric {
         this.size = size;
         this.lossRate = lossRate;
         this.maxDatagramBytes = maxDatagramBytes;
-        this.inbox = new LinkedBlockingQueue[size];
+        this.inbox = new ArrayList<>(size);
         this.linkRandom = new SplittableRandom[size][size];
         SplittableRandom root = new SplittableRandom(seed);
         for (int s = 0; s < size; s++) {
-            inbox[s] = new LinkedBlockingQueue<>();
+            inbox.add(new LinkedBlockingQueue<>());
             for (int r = 0; r < size; r++) linkRandom[s][r] = root.split();
         }
         this.dropped = new AtomicLongArray(size * size);
@@ -54,7 +55,7 @@ public final class InProcessDatagramFabric {
     public long dropped(int sender, int receiver) { return dropped.get(sender * size + receiver); }
 
     /** Delivers raw bytes to {@code rank}'s inbox as if from the network (no loss applied). */
-    public void inject(int rank, byte[] datagram) { inbox[rank].add(datagram.clone()); }
+    public void inject(int rank, byte[] datagram) { inbox.get(rank).add(datagram.clone()); }
 
     public final class Endpoint implements DatagramFabric {
         private final int rank;
@@ -82,7 +83,7 @@ public final class InProcessDatagramFabric {
             }
             byte[] copy = new byte[datagram.remaining()];
             datagram.get(copy);
-            inbox[peer].add(copy);
+            inbox.get(peer).add(copy);
         }
 
         @Override
@@ -90,11 +91,11 @@ public final class InProcessDatagramFabric {
             into.clear();
             if (closed) return false;
             try {
-                byte[] d = inbox[rank].poll();
+                byte[] d = inbox.get(rank).poll();
                 if (d == null) {
                     long wait = deadlineNanos - System.nanoTime();
                     if (wait <= 0) return false;
-                    d = inbox[rank].poll(wait, TimeUnit.NANOSECONDS);
+                    d = inbox.get(rank).poll(wait, TimeUnit.NANOSECONDS);
                     if (d == null) return false;
                 }
                 into.put(d, 0, Math.min(d.length, into.capacity())).flip();
@@ -109,7 +110,7 @@ public final class InProcessDatagramFabric {
         @Override
         public void close() {
             closed = true;
-            inbox[rank].clear();
+            inbox.get(rank).clear();
         }
     }
 }

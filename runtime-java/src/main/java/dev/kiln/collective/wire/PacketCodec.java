@@ -26,6 +26,9 @@ public final class PacketCodec {
 
     private final CRC32C crc = new CRC32C();
 
+    /** A codec holds its own CRC state: one per thread. */
+    public PacketCodec() {}
+
     /** Writes header and {@code floats} floats of {@code src} starting at element {@code srcIndex}; returns the datagram, flipped. */
     public ByteBuffer encodeData(ByteBuffer out, int jobId, int seq, int step, byte phase, int sender, int tensor,
                                  int chunk, int offset, MemorySegment src, long srcIndex, int floats) {

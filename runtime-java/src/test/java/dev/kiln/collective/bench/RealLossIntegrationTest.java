@@ -46,6 +46,27 @@ class RealLossIntegrationTest {
         }
     }
 
+    /** kill -9 of one worker process mid-run: the survivors finish every step by its deadlines and name it. */
+    @Test
+    void a_killed_worker_process_is_named_and_the_others_keep_their_deadlines() {
+        assumeLab();
+        int killed = 2, warmup = 1, iters = 8, killStep = 4;
+        Duration deadline = Duration.ofMillis(400);
+        BenchConfig cfg = new BenchConfig("udp", 4, 64 << 10, 0.10, LossPolicy.RESCALE_BY_COUNT, iters, warmup, deadline, 1472, true,
+                killed, killStep);
+        BenchResult r = BenchLauncher.run(cfg, 120);
+        String msg = "unfinished per step " + r.unfinishedPeers() + ", step ms " + java.util.Arrays.toString(r.stepMillis());
+        System.out.println("kill drill: " + msg);
+        for (int t = killStep - warmup; t < iters; t++) {
+            assertEquals(List.of(killed), r.unfinishedPeers().get(t), "step " + t + ": " + msg);
+            assertTrue(r.stepMillis()[t] < 2 * deadline.toMillis() + 1500, "step " + t + ": " + msg);
+            assertTrue(r.stepMillis()[t] >= 2 * deadline.toMillis() * 0.9, "a dead peer is waited for until the deadline: " + msg);
+        }
+        for (int t = 0; t < killStep - warmup - 1; t++) {
+            assertTrue(r.unfinishedPeers().get(t).isEmpty(), "before the kill nobody is missing: " + msg);
+        }
+    }
+
     @Test
     void the_reliable_baselines_are_exact_in_the_namespace() {
         assumeLab();
