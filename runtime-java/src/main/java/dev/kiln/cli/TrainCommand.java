@@ -55,7 +55,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** One finished run. */
     public record Run(double loss, String policy, long seed, double finalPerplexity, double deltaPercent,
-                      double deliveredFraction, double maxDrift, double finalDrift, double wallSeconds, TrainCurve curve) {}
+                      double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
+                      double wallSeconds, TrainCurve curve) {}
 
     @Override
     public Integer call() throws Exception {
@@ -74,12 +75,12 @@ public final class TrainCommand implements Callable<Integer> {
             // Lossless first: with p = 0 every policy is the exact allreduce (bit-identical; see the tests), so one run serves as the baseline.
             RunSpec base = new RunSpec(p, workers, 0.0, pols.contains(LossPolicy.RELIABLE) ? LossPolicy.RELIABLE : pols.getFirst(), seed);
             TrainCurve lossless = runWithProgress(runner, base);
-            runs.add(run(base, lossless, lossless));
+            runs.add(run(base, lossless, lossless, runner.lastKernelDropFraction()));
             for (double l : losses) {
                 if (l == 0) continue;
                 for (LossPolicy pol : pols) {
                     RunSpec s = new RunSpec(p, workers, l, pol, seed);
-                    runs.add(run(s, runWithProgress(runner, s), lossless));
+                    runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
                 }
             }
         }
@@ -110,10 +111,10 @@ public final class TrainCommand implements Callable<Integer> {
         };
     }
 
-    private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless) {
+    private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless, double kernelDrop) {
         List<TrainCurve.Point> pts = c.points();
         return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.seed(), c.finalPerplexity(),
-                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.deliveredFraction(), c.maxDrift(),
+                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
                 pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), c);
     }
 
@@ -127,7 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Mean over seeds per (loss, policy), with the spread of the paired change vs lossless. */
     static Table summary(List<Run> runs) {
-        Table t = new Table("loss", "policy", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max", "delivered", "drift max", "drift end", "wall s");
+        Table t = new Table("loss", "policy", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
             double ppl = g.stream().mapToDouble(Run::finalPerplexity).average().orElseThrow();
@@ -138,6 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
                     f.loss() == 0 ? "(baseline)" : String.format("%+.2f %%", d + 0.0),
                     f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", dMin, dMax),
                     String.format("%.4f", g.stream().mapToDouble(Run::deliveredFraction).average().orElseThrow()),
+                    Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::finalDrift).average().orElseThrow()),
                     String.format("%.0f", g.stream().mapToDouble(Run::wallSeconds).average().orElseThrow()));

@@ -36,14 +36,18 @@ public final class ProcessTraining implements TrainRunner {
     static final String STEP_PREFIX = "KILN-TRAIN-STEP ";
     static final String RESULT_PREFIX = "KILN-TRAIN-RESULT ";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private volatile double lastKernelDrop = Double.NaN;
 
     /** Null when this machine can run workers under real loss, else why not. */
     public static String unavailabilityCause() { return LossyNamespace.unavailabilityCause(); }
 
     @Override public String describe() { return "worker processes in a network namespace, UDP with real nft loss (TCP for reliable)"; }
 
+    @Override public double lastKernelDropFraction() { return lastKernelDrop; }
+
     @Override
     public TrainCurve run(RunSpec spec, IntConsumer progress) throws IOException, InterruptedException {
+        lastKernelDrop = Double.NaN;
         List<Process> children = new ArrayList<>();
         LossyNamespace ns = LossyNamespace.create("kiln-train-" + ProcessHandle.current().pid(), spec.loss());
         Thread cleanup = new Thread(() -> {
@@ -87,6 +91,10 @@ public final class ProcessTraining implements TrainRunner {
                 if (p.exitValue() != 0) throw new IllegalStateException("train worker " + r + " exited with status " + p.exitValue());
             }
             if (result == null) throw new IllegalStateException("train worker 0 finished without a result line");
+            LossyNamespace.Counters c = ns.counters();
+            long seen = spec.policy() == LossPolicy.RELIABLE ? c.tcpSeen() : c.udpSeen();
+            long dropped = spec.policy() == LossPolicy.RELIABLE ? c.tcpDropped() : c.udpDropped();
+            lastKernelDrop = seen == 0 ? Double.NaN : dropped / (double) seen;
             return JSON.readValue(result, TrainCurve.class);
         } finally {
             children.forEach(Process::destroyForcibly);

@@ -9,6 +9,12 @@ public interface TrainRunner {
 
     TrainCurve run(RunSpec spec, IntConsumer progress) throws Exception;
 
+    /**
+     * What the kernel dropped during the last run, from the nft rule counters: dropped / seen packets on the
+     * data path (UDP for lossy policies, TCP for reliable); NaN where no kernel loss is involved.
+     */
+    default double lastKernelDropFraction() { return Double.NaN; }
+
     /** Ranks as threads, seeded in-process loss: needs no privileges and is reproducible bit for bit. */
     static TrainRunner inProcess(CharCorpus corpus) {
         return new TrainRunner() {
