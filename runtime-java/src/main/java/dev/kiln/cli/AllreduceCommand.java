@@ -50,14 +50,14 @@ final class AllreduceCommand implements Runnable {
     static final class Bench implements Runnable {
         @Option(names = "--transport", split = ",", defaultValue = "udp", description = "udp, tcp, mpi, nccl (comma-separated to sweep)")
         List<String> transports;
-        @Option(names = "--ranks", defaultValue = "4") int ranks;
+        @Option(names = "--ranks", defaultValue = "4", description = "worker processes (2..64)") int ranks;
         @Option(names = "--size", defaultValue = "64MiB", description = "bytes per rank, e.g. 64MiB") String size;
         @Option(names = "--loss", split = ",", defaultValue = "0", description = "packet loss in [0,1) on the data ports (comma-separated to sweep)")
         List<Double> losses;
         @Option(names = "--policy", defaultValue = "rescale-by-count", description = "rescale-by-count, rescale-by-p, zero-fill, reliable")
         String policy;
-        @Option(names = "--iters", defaultValue = "50") int iters;
-        @Option(names = "--warmup", defaultValue = "3") int warmup;
+        @Option(names = "--iters", defaultValue = "50", description = "timed iterations") int iters;
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (JIT)") int warmup;
         @Option(names = "--deadline-ms", description = "phase deadline of the lossy transport (default: 2 s + size / 20 MB/s)") Long deadlineMs;
         @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes") int datagram;
         @Option(names = "--no-netns", description = "run on the host loopback (only without loss)") boolean noNetns;

@@ -15,6 +15,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The demo, in order. Each workload adds its section here. */
     static final List<DemoSection> SECTIONS = List.of(
             new KernelsDemo(),
+            new LossyAllreduceDemo(),
             new TrainDemo());
 
     @Option(names = "--backend", split = ",", description = "Backends to run (default: every available one).")

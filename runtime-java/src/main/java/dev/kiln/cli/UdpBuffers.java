@@ -13,8 +13,8 @@ final class UdpBuffers {
     /** net.core.rmem_max in bytes, or -1 when it cannot be read. */
     static long rmemMax() {
         try {
-            return Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/rmem_max")).trim());
-        } catch (IOException | NumberFormatException e) {
+            return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 public final class BenchLauncher {
     public static final String RESULT_PREFIX = "KILN-RESULT ";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
 
     private BenchLauncher() {}
 
@@ -52,7 +53,7 @@ public final class BenchLauncher {
         List<Process> children = new ArrayList<>();
         Thread cleanup = null;
         try {
-            if (cfg.netns()) ns = LossyNamespace.create("kiln-ar-" + ProcessHandle.current().pid(), cfg.loss());
+            if (cfg.netns()) ns = LossyNamespace.create("kiln-ar-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet(), cfg.loss());
             LossyNamespace nsFinal = ns;
             cleanup = new Thread(() -> {
                 for (Process p : children) p.descendants().forEach(ProcessHandle::destroyForcibly);

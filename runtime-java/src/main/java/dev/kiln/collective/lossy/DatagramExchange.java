@@ -36,7 +36,22 @@ public final class DatagramExchange implements AutoCloseable {
     private static final int END_COPIES = 6;
     private static final int MAX_PHASES_AHEAD = 8;
     private static final long BATCH_WAIT_NANOS = 200_000;
-    private static final long MIN_QUIET_NANOS = 20_000_000;
+    private static final long MIN_QUIET_NANOS = 50_000_000;
+    private static final long NACK_INTERVAL_NANOS = 10_000_000;
+    private static final int MAX_NACK_DATAGRAMS = 8;
+    private static final long MAX_NACK_BACKOFF_NANOS = 200_000_000;
+    private static final int RETAINED_PHASES = 4;
+
+    /** What this rank sent in a recent phase, kept to answer resend requests (reliable policy only). */
+    private record Retained(int seq, int step, byte phase, int tensor, Span[] out, boolean[] done) {
+        boolean settled(int rank) {
+            for (int p = 0; p < out.length; p++) if (p != rank && out[p] != null && !done[p]) return false;
+            return true;
+        }
+    }
+
+    private final ArrayDeque<Retained> retained = new ArrayDeque<>();
+    private boolean repair;
 
     private final DatagramFabric fabric;
     private final int rank;
@@ -61,6 +76,7 @@ public final class DatagramExchange implements AutoCloseable {
     private long[] received, late, invalid;
     private boolean[] ended;
     private long[] lastArrival;
+    private long[] nackAt, nackBackoff;
 
     public DatagramExchange(DatagramFabric fabric, int jobId, long stashLimitBytes, CollectiveProfile profile) {
         this.fabric = fabric;
@@ -93,9 +109,27 @@ public final class DatagramExchange implements AutoCloseable {
      * matching geometry (what p sends to q is what q expects from p).
      */
     public Result exchange(int step, byte phase, String phaseName, int tensor, Span[] out, Span[] in, long deadlineNanos) {
+        return exchange(step, phase, phaseName, tensor, out, in, deadlineNanos, false);
+    }
+
+    /**
+     * With {@code repair}, the phase needs every packet: end markers and silence no longer end it, and
+     * missing packets are requested again (NACK) until they arrive or the deadline passes. The sender
+     * keeps serving such requests for its last few phases, so {@code out}'s memory must stay unchanged
+     * until every rank has finished the phase (true for the allreduce, whose input is only overwritten at
+     * the end of the step, and for the sharded path as long as the caller leaves the gradients alone until
+     * {@code broadcastParameters} returns).
+     */
+    public Result exchange(int step, byte phase, String phaseName, int tensor, Span[] out, Span[] in, long deadlineNanos,
+                           boolean repair) {
         long start = System.nanoTime();
         long deadline = start + deadlineNanos;
         this.seq = nextSeq++;
+        this.repair = repair;
+        if (repair) {
+            retained.addLast(new Retained(seq, step, phase, tensor, out, new boolean[size]));
+            if (retained.size() > RETAINED_PHASES) retained.removeFirst();
+        }
         this.in = in;
         this.got = new BitSet[size];
         this.received = new long[size];
@@ -143,24 +177,40 @@ public final class DatagramExchange implements AutoCloseable {
         }
         boolean expired = false;
         long quiet = Math.max(MIN_QUIET_NANOS, deadlineNanos / 8);
-        while (!complete()) {
+        boolean doneSent = false;
+        nackAt = new long[size];
+        nackBackoff = new long[size];
+        java.util.Arrays.fill(nackBackoff, NACK_INTERVAL_NANOS);
+        Retained mine = repair ? retained.peekLast() : null;
+        while (true) {
             drain(0); // what already waits in the socket buffer is not silence
-            if (complete()) break;
+            if (repair && complete() && !doneSent) {
+                sendDone(step, phase, tensor);
+                doneSent = true;
+            }
+            // Under repair a rank also stays until its receivers have everything: it owes them resends, and
+            // once it returns it may block elsewhere (a barrier) where it would not hear their requests.
+            if (complete() && (!repair || mine.settled(rank))) break;
             long now = System.nanoTime();
             if (now >= deadline) {
                 expired = true;
                 break;
             }
-            // A peer that delivered part of its data and then went quiet has almost surely finished and lost
-            // its end markers with its last packets (loss can be bursty, e.g. a full socket buffer): stop
-            // waiting for it long before the deadline, which is kept for peers that sent nothing at all.
             long wake = deadline;
-            for (int p = 0; p < size; p++) {
-                if (ended[p] || lastArrival[p] == 0 || received[p] >= packets(in[p].length())) continue;
-                if (now - lastArrival[p] >= quiet) ended[p] = true;
-                else wake = Math.min(wake, lastArrival[p] + quiet);
+            if (repair) {
+                if (!complete()) requestMissing(step, phase, tensor, now, now - start >= deadlineNanos / 4);
+                wake = Math.min(wake, now + NACK_INTERVAL_NANOS);
+            } else {
+                // A peer that delivered part of its data and then went quiet has almost surely finished and lost
+                // its end markers with its last packets (loss can be bursty, e.g. a full socket buffer): stop
+                // waiting for it long before the deadline, which is kept for peers that sent nothing at all.
+                for (int p = 0; p < size; p++) {
+                    if (ended[p] || lastArrival[p] == 0 || received[p] >= packets(in[p].length())) continue;
+                    if (now - lastArrival[p] >= quiet) ended[p] = true;
+                    else wake = Math.min(wake, lastArrival[p] + quiet);
+                }
+                if (complete()) break;
             }
-            if (complete()) break;
             if (fabric.receive(recvBuf, wake)) {
                 handle(recvBuf);
                 drain(0);
@@ -184,9 +234,77 @@ public final class DatagramExchange implements AutoCloseable {
 
     private boolean complete() {
         for (int p = 0; p < size; p++) {
-            if (!ended[p] && received[p] < packets(in[p].length())) return false;
+            if (p == rank || in[p] == null) continue;
+            if ((repair || !ended[p]) && received[p] < packets(in[p].length())) return false;
         }
         return true;
+    }
+
+    /** Tells every peer this rank received from that it has all of this phase (several copies: they may be lost). */
+    private void sendDone(int step, byte phase, int tensor) {
+        for (int copy = 0; copy < END_COPIES; copy++) {
+            for (int p = 0; p < size; p++) {
+                if (p != rank && in[p] != null) fabric.send(p, codec.encodeDone(sendBuf, jobId, seq, step, phase, rank, tensor));
+            }
+        }
+    }
+
+    /**
+     * Asks every peer that has finished sending (its end marker came, or it went quiet after sending) for
+     * the packets still missing from it; a peer that has sent nothing yet is asked only once the phase is a
+     * quarter through its deadline. Requests to one peer back off exponentially (10 ms doubling to 200 ms,
+     * reset whenever its data arrives) so that a slow peer is not flooded with requests it answers twice.
+     */
+    private void requestMissing(int step, byte phase, int tensor, long now, boolean late) {
+        int perDatagram = (fabric.maxDatagramBytes() - Packet.HEADER_BYTES) / Integer.BYTES;
+        int[] idx = new int[perDatagram];
+        for (int p = 0; p < size; p++) {
+            if (p == rank || in[p] == null) continue;
+            int want = packets(in[p].length());
+            if (received[p] >= want) continue;
+            if (now < nackAt[p]) continue;
+            boolean doneSending = ended[p] || (lastArrival[p] != 0 && now - lastArrival[p] >= NACK_INTERVAL_NANOS);
+            if (!doneSending && !late) continue;
+            nackAt[p] = now + nackBackoff[p];
+            nackBackoff[p] = Math.min(2 * nackBackoff[p], MAX_NACK_BACKOFF_NANOS);
+            int n = 0, datagrams = 0;
+            for (int k = got[p].nextClearBit(0); k < want && datagrams < MAX_NACK_DATAGRAMS; k = got[p].nextClearBit(k + 1)) {
+                idx[n++] = k;
+                if (n == perDatagram) {
+                    fabric.send(p, codec.encodeNack(sendBuf, jobId, seq, step, phase, rank, tensor, in[p].chunk(), idx, n));
+                    n = 0;
+                    datagrams++;
+                }
+            }
+            if (n > 0) fabric.send(p, codec.encodeNack(sendBuf, jobId, seq, step, phase, rank, tensor, in[p].chunk(), idx, n));
+            profile.nackSent(p);
+        }
+    }
+
+    /** Resends what a peer asks for, from the phase's retained spans. */
+    private void serveNack(Packet p, ByteBuffer d) {
+        int s = p.sender();
+        Retained r = null;
+        for (Retained x : retained) if (x.seq() == p.seq()) r = x;
+        if (r == null || r.out()[s] == null || r.out()[s].chunk() != p.chunk()) {
+            profile.reject(r == null ? Verdict.STALE : Verdict.INVALID, s);
+            return;
+        }
+        Span span = r.out()[s];
+        int have = packets(span.length());
+        int count = p.length() / Integer.BYTES;
+        int[] ks = new int[count];
+        for (int i = 0; i < count; i++) ks[i] = d.getInt(Packet.HEADER_BYTES + i * Integer.BYTES);
+        int resent = 0;
+        for (int k : ks) {
+            if (k < 0 || k >= have) continue;
+            int offset = k * floatsPerPacket;
+            int floats = Math.min(floatsPerPacket, span.length() - offset);
+            fabric.send(s, codec.encodeData(sendBuf, jobId, r.seq(), r.step(), r.phase(), rank, r.tensor(), span.chunk(), offset,
+                    span.segment(), span.first() + offset, floats));
+            resent++;
+        }
+        profile.retransmitted(s, resent);
     }
 
     /** Handles every datagram available now; if none is, waits for one until {@code deadline} (0: no wait). */
@@ -209,6 +327,15 @@ public final class DatagramExchange implements AutoCloseable {
             return;
         }
         int s = p.sender();
+        if (p.kind() == PacketKind.NACK) {
+            serveNack(p, d);
+            return;
+        }
+        if (p.kind() == PacketKind.DONE) {
+            for (Retained x : retained) if (x.seq() == p.seq()) x.done()[s] = true;
+            if (p.seq() > seq) stashCopy(d, s); // a fast peer's note for a phase this rank has not started
+            return;
+        }
         if (p.seq() < seq) {
             if (p.kind() == PacketKind.END) return; // extra copies of a marker for a phase already over: expected, harmless
             late[s]++;
@@ -216,14 +343,7 @@ public final class DatagramExchange implements AutoCloseable {
             return;
         }
         if (p.seq() > seq) {
-            if (p.seq() - seq <= MAX_PHASES_AHEAD && stashed + d.limit() <= stashLimit) {
-                byte[] copy = new byte[d.limit()];
-                d.get(0, copy);
-                stash.add(copy);
-                stashed += copy.length;
-            } else {
-                profile.reject(Verdict.AHEAD, s);
-            }
+            stashCopy(d, s);
             return;
         }
         Span span = in[s];
@@ -249,8 +369,21 @@ public final class DatagramExchange implements AutoCloseable {
         got[s].set(k);
         received[s]++;
         lastArrival[s] = System.nanoTime();
+        if (nackBackoff != null) nackBackoff[s] = NACK_INTERVAL_NANOS;
         MemorySegment.copy(recvSeg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), Packet.HEADER_BYTES,
                 span.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, (span.first() + offset) * Float.BYTES, p.length() / Float.BYTES);
+    }
+
+    private void stashCopy(ByteBuffer d, int sender) {
+        int dseq = d.getInt(8);
+        if (dseq - seq <= MAX_PHASES_AHEAD && stashed + d.limit() <= stashLimit) {
+            byte[] copy = new byte[d.limit()];
+            d.get(0, copy);
+            stash.add(copy);
+            stashed += copy.length;
+        } else {
+            profile.reject(Verdict.AHEAD, sender);
+        }
     }
 
     private void reject(Verdict v, int sender) {
@@ -272,6 +405,39 @@ public final class DatagramExchange implements AutoCloseable {
             recvBuf.put(d).flip();
             handle(recvBuf);
         }
+    }
+
+    /**
+     * Under the reliable policy, keeps answering resend requests until every receiver of the retained
+     * phases said it has everything, or {@code lingerNanos} pass: the last phase of a run has no later
+     * phase in which this rank would otherwise hear them.
+     */
+    public void linger(long lingerNanos) {
+        long until = System.nanoTime() + lingerNanos;
+        while (System.nanoTime() < until) {
+            boolean settled = true;
+            for (Retained r : retained) settled &= r.settled(rank);
+            if (settled) return;
+            if (fabric.receive(recvBuf, Math.min(until, System.nanoTime() + NACK_INTERVAL_NANOS))) {
+                if (this.in == null) handleIdle(recvBuf);
+            }
+        }
+    }
+
+    /** Between phases only resend requests and completion notes matter; data of later phases is stashed. */
+    private void handleIdle(ByteBuffer d) {
+        int phaseSeq = seq;
+        this.seq = nextSeq; // the finished phase's own packets now count as late
+        this.in = new Span[size];
+        this.got = new BitSet[size];
+        this.received = new long[size];
+        this.late = new long[size];
+        this.invalid = new long[size];
+        this.ended = new boolean[size];
+        this.lastArrival = new long[size];
+        handle(d);
+        this.in = null;
+        this.seq = phaseSeq;
     }
 
     @Override

@@ -140,7 +140,7 @@ public final class LossyAllReduce implements ShardedParameterSync {
             in[p] = new Span(rank, stage, (long) p * len, len);
         }
         DatagramExchange.Result r = exchange.exchange(step, PHASE_REDUCE_SCATTER, "reduce-scatter", tensor, out, in,
-                options.phaseDeadline().toNanos());
+                options.phaseDeadline().toNanos(), reliable());
         if (options.policy() == LossPolicy.RELIABLE) requireAll(r.report(), "reduce-scatter");
         int per = exchange.floatsPerPacket();
         int packets = (len + per - 1) / per;
@@ -197,7 +197,7 @@ public final class LossyAllReduce implements ShardedParameterSync {
             out[p] = new Span(rank, buf, layout.start(rank), layout.length(rank));
             in[p] = new Span(p, buf, layout.start(p), layout.length(p));
         }
-        DatagramExchange.Result r = exchange.exchange(step, phase, name, tensor, out, in, options.phaseDeadline().toNanos());
+        DatagramExchange.Result r = exchange.exchange(step, phase, name, tensor, out, in, options.phaseDeadline().toNanos(), reliable());
         if (options.policy() == LossPolicy.RELIABLE) requireAll(r.report(), name);
         return r.report();
     }
@@ -213,7 +213,8 @@ public final class LossyAllReduce implements ShardedParameterSync {
             in[p] = new Span(rank, recv, p * words, (int) words);
         }
         MemorySegment.copy(send, rank * words * Float.BYTES, recv, rank * words * Float.BYTES, words * Float.BYTES);
-        DatagramExchange.Result r = exchange.exchange(step, PHASE_ALL_TO_ALL, "all-to-all", tensor, out, in, options.phaseDeadline().toNanos());
+        DatagramExchange.Result r = exchange.exchange(step, PHASE_ALL_TO_ALL, "all-to-all", tensor, out, in,
+                options.phaseDeadline().toNanos(), reliable());
         if (options.policy() == LossPolicy.RELIABLE) requireAll(r.report(), "all-to-all");
         return r.report();
     }
@@ -228,10 +229,13 @@ public final class LossyAllReduce implements ShardedParameterSync {
             if (rank == root) out[p] = new Span(root, data, 0, words);
             if (p == root) in[p] = new Span(root, data, 0, words);
         }
-        DatagramExchange.Result r = exchange.exchange(step, PHASE_BROADCAST, "broadcast", tensor, out, in, options.phaseDeadline().toNanos());
+        DatagramExchange.Result r = exchange.exchange(step, PHASE_BROADCAST, "broadcast", tensor, out, in,
+                options.phaseDeadline().toNanos(), reliable());
         if (options.policy() == LossPolicy.RELIABLE) requireAll(r.report(), "broadcast");
         return r.report();
     }
+
+    private boolean reliable() { return options.policy() == LossPolicy.RELIABLE; }
 
     private void requireAll(PhaseReport r, String phase) {
         List<Integer> missing = new ArrayList<>();
@@ -250,6 +254,10 @@ public final class LossyAllReduce implements ShardedParameterSync {
     }
 
 
+    /** Under the reliable policy, first lingers (up to one phase deadline) to answer late resend requests. */
     @Override
-    public void close() { exchange.close(); }
+    public void close() {
+        if (reliable()) exchange.linger(options.phaseDeadline().toNanos());
+        exchange.close();
+    }
 }

@@ -30,6 +30,7 @@ public final class CollectiveProfile {
     private final EnumMap<Verdict, Long> rejects = new EnumMap<>(Verdict.class);
     private final ArrayDeque<PhaseReport> recent = new ArrayDeque<>();
     private long phases, phasesExpired;
+    private final long[] nacksSent, retransmitted;
 
     private static final class Op {
         long count, bytes;
@@ -44,7 +45,17 @@ public final class CollectiveProfile {
         received = new long[size];
         late = new long[size];
         invalid = new long[size];
+        nacksSent = new long[size];
+        retransmitted = new long[size];
     }
+
+    /** This rank asked {@code peer} to resend (reliable policy). */
+    public synchronized void nackSent(int peer) { nacksSent[peer]++; }
+
+    /** This rank resent {@code packets} packets that {@code peer} asked for. */
+    public synchronized void retransmitted(int peer, int packets) { retransmitted[peer] += packets; }
+
+    public synchronized long totalRetransmitted() { long s = 0; for (long v : retransmitted) s += v; return s; }
 
     public synchronized void record(PhaseReport r) {
         phases++;
@@ -122,6 +133,8 @@ public final class CollectiveProfile {
             m.put("lost", expected[p] - received[p]);
             m.put("late", late[p]);
             m.put("invalid", invalid[p]);
+            m.put("resendRequestsSent", nacksSent[p]);
+            m.put("packetsResent", retransmitted[p]);
             peers.add(m);
         }
         root.put("peers", peers);

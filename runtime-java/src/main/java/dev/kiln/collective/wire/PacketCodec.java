@@ -50,6 +50,22 @@ public final class PacketCodec {
         return seal(out, Packet.HEADER_BYTES + Integer.BYTES);
     }
 
+    /** A resend request for phase {@code seq}: its payload lists {@code count} packet indices of {@code chunk}. */
+    public ByteBuffer encodeNack(ByteBuffer out, int jobId, int seq, int step, byte phase, int sender, int tensor, int chunk,
+                                 int[] indices, int count) {
+        out.clear().order(ByteOrder.LITTLE_ENDIAN);
+        header(out, jobId, seq, step, PacketKind.NACK, phase, sender, tensor, chunk, 0, count * Integer.BYTES);
+        for (int i = 0; i < count; i++) out.putInt(Packet.HEADER_BYTES + i * Integer.BYTES, indices[i]);
+        return seal(out, Packet.HEADER_BYTES + count * Integer.BYTES);
+    }
+
+    /** "I have all of phase {@code seq}": lets a sender stop serving resend requests for it. */
+    public ByteBuffer encodeDone(ByteBuffer out, int jobId, int seq, int step, byte phase, int sender, int tensor) {
+        out.clear().order(ByteOrder.LITTLE_ENDIAN);
+        header(out, jobId, seq, step, PacketKind.DONE, phase, sender, tensor, 0, 0, 0);
+        return seal(out, Packet.HEADER_BYTES);
+    }
+
     private static void header(ByteBuffer out, int jobId, int seq, int step, PacketKind kind, byte phase, int sender,
                                int tensor, int chunk, int offset, int bytes) {
         out.putInt(0, MAGIC).putInt(4, jobId).putInt(8, seq).putInt(12, step)

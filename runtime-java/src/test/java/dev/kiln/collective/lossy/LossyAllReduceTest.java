@@ -75,6 +75,28 @@ class LossyAllReduceTest {
         }
     }
 
+    @Test
+    void the_reliable_policy_resends_what_was_lost_and_stays_exact_under_loss() {
+        long seed = System.nanoTime();
+        int n = 20_011;
+        float[][] inputs = randomInputs(seed, RANKS, n);
+        float[] sum = exactSum(inputs);
+        LossyAllReduce[] group = LossyAllReduce.inProcessGroup(RANKS, 0.2, seed, options(LossPolicy.RELIABLE, 20_000));
+        List<float[]> out = Ranks.parallel(RANKS, r -> {
+            float[] d = null;
+            for (int step = 0; step < 5; step++) {
+                d = inputs[r].clone();
+                group[r].allReduceSum(step, 3, MemorySegment.ofArray(d));
+            }
+            group[r].close(); // lingers until its last phase's receivers have everything
+            return d;
+        });
+        long resent = 0;
+        for (LossyAllReduce g : group) resent += g.profile().totalRetransmitted();
+        for (int r = 0; r < RANKS; r++) assertArrayEquals(sum, out.get(r), "rank " + r + " seed " + seed);
+        assertTrue(resent > 0, "at 20 % loss something must have been resent, seed " + seed);
+    }
+
     /**
      * Homogeneous ranks (the paper's assumption): every rank's gradient is truth + fresh noise. Over many
      * steps the owners' rescale-by-count (and rescale-by-p) estimates average to the truth within 4 sigma;
