@@ -44,6 +44,7 @@ module dev.kiln {
     exports dev.kiln.collective.nccl;
     exports dev.kiln.collective.netlab;
     exports dev.kiln.collective.bench;
+    exports dev.kiln.train;
     exports dev.kiln.cli;
     exports dev.kiln.helixsim;
     exports dev.kiln.attention;

@@ -15,9 +15,10 @@ final class DemoCommand implements Callable<Integer> {
     /** The demo, in order. Each workload adds its section here. */
     static final List<DemoSection> SECTIONS = List.of(
             new KernelsDemo(),
+            new TconvDemo(),
             new HelixDemo(),
             new LossyAllreduceDemo(),
-            new TconvDemo());
+            new TrainDemo());
 
     @Option(names = "--backend", split = ",", description = "Backends to run (default: every available one).")
     List<String> backends;

@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DevicesCommand.class,
                 DemoCommand.class,
+                TconvCommand.class,
                 HelixCommand.class,
                 AllreduceCommand.class,
-                TconvCommand.class,
+                TrainCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {

@@ -1,0 +1,188 @@
+package dev.kiln.cli;
+
+import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.train.CharCorpus;
+import dev.kiln.train.ProcessTraining;
+import dev.kiln.train.RunSpec;
+import dev.kiln.train.TrainCurve;
+import dev.kiln.train.TrainPreset;
+import dev.kiln.train.TrainRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code kiln train}: data-parallel training of the character-level GPT on the King James Bible, one run per
+ * (loss, policy, seed), compared with the lossless run of the same seed.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, subcommands = TrainWorkerCommand.class,
+        description = "Data-parallel GPT training under packet loss: final validation perplexity per (loss, policy) vs lossless.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--workers", defaultValue = "4", description = "Data-parallel workers (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--loss", split = ",", defaultValue = "0.0,0.1", description = "Packet loss probabilities (default ${DEFAULT-VALUE}).")
+    List<Double> losses;
+
+    @Option(names = "--policy", split = ",", defaultValue = "rescale-by-count,zero-fill,reliable",
+            description = "Loss policies: rescale-by-count, rescale-by-p, zero-fill, reliable (default ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(names = "--preset", defaultValue = "demo", description = "Model and schedule: tiny, demo, small (default ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--steps", description = "Override the preset's number of steps.")
+    Integer steps;
+
+    @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--json", description = "Print the runs as JSON on stdout (the table goes to stderr).")
+    boolean json;
+
+    @Option(names = "--plot", description = "Write the validation curves to this PNG.")
+    Path plot;
+
+    @Option(names = "--transport", defaultValue = "auto",
+            description = "netns: worker processes, real nft loss (root); inproc: threads, seeded loss; auto: netns when possible (default ${DEFAULT-VALUE}).")
+    String transport;
+
+    /** One finished run. */
+    public record Run(double loss, String policy, long seed, double finalPerplexity, double deltaPercent,
+                      double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
+                      double wallSeconds, TrainCurve curve) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (seeds < 1) throw new IllegalArgumentException("--seeds = " + seeds + "; must be >= 1");
+        TrainPreset p = TrainPreset.named(preset);
+        if (steps != null) p = p.withSteps(steps);
+        List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
+        for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1);   // validates every p up front
+        CharCorpus corpus = CharCorpus.kingJames();
+        TrainRunner runner = runner(corpus);
+        System.err.printf("kiln train: preset %s (%d steps, context %d, dim %d, %d layers), %d workers, %s, corpus %d chars (vocab %d)%n",
+                p.name(), p.steps(), p.context(), p.dim(), p.layers(), workers, runner.describe(), corpus.length(), corpus.vocabSize());
+
+        List<Run> runs = new ArrayList<>();
+        for (int seed = 1; seed <= seeds; seed++) {
+            // Lossless first: with p = 0 every policy is the exact allreduce (bit-identical; see the tests), so one run serves as the baseline.
+            RunSpec base = new RunSpec(p, workers, 0.0, pols.contains(LossPolicy.RELIABLE) ? LossPolicy.RELIABLE : pols.getFirst(), seed);
+            TrainCurve lossless = runWithProgress(runner, base);
+            runs.add(run(base, lossless, lossless, runner.lastKernelDropFraction()));
+            for (double l : losses) {
+                if (l == 0) continue;
+                for (LossPolicy pol : pols) {
+                    RunSpec s = new RunSpec(p, workers, l, pol, seed);
+                    runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
+                }
+            }
+        }
+        if (json) {
+            System.out.println(Json.write(runs));
+            System.err.print(summary(runs));   // the table still reaches the terminal
+        } else {
+            System.out.print(summary(runs));
+        }
+        if (plot != null) writePlot(runs, plot);
+        return 0;
+    }
+
+    private TrainRunner runner(CharCorpus corpus) {
+        String cause = ProcessTraining.unavailabilityCause();
+        return switch (transport) {
+            case "inproc" -> TrainRunner.inProcess(corpus);
+            case "netns" -> {
+                if (cause != null) throw new IllegalStateException("--transport netns: " + cause);
+                yield new ProcessTraining();
+            }
+            case "auto" -> {
+                if (cause == null) yield new ProcessTraining();
+                System.err.println("kiln train: " + cause + "; using in-process threads with seeded loss");
+                yield TrainRunner.inProcess(corpus);
+            }
+            default -> throw new IllegalArgumentException("--transport = '" + transport + "'; allowed: auto, netns, inproc");
+        };
+    }
+
+    private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless, double kernelDrop) {
+        List<TrainCurve.Point> pts = c.points();
+        return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.seed(), c.finalPerplexity(),
+                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
+                pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), c);
+    }
+
+    private TrainCurve runWithProgress(TrainRunner runner, RunSpec s) throws Exception {
+        String label = String.format("p=%.2f %-16s seed %d", s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.seed());
+        ProgressBar bar = new ProgressBar(label, s.preset().steps());
+        TrainCurve c = runner.run(s, bar::update);
+        bar.done(String.format("ppl %.4f  %.0f s", c.finalPerplexity(), c.wallSeconds()));
+        return c;
+    }
+
+    /** Mean over seeds per (loss, policy), with the spread of the paired change vs lossless. */
+    static Table summary(List<Run> runs) {
+        Table t = new Table("loss", "policy", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
+        for (List<Run> g : groups(runs).values()) {
+            Run f = g.getFirst();
+            double ppl = g.stream().mapToDouble(Run::finalPerplexity).average().orElseThrow();
+            double d = g.stream().mapToDouble(Run::deltaPercent).average().orElseThrow();
+            double dMin = g.stream().mapToDouble(Run::deltaPercent).min().orElseThrow();
+            double dMax = g.stream().mapToDouble(Run::deltaPercent).max().orElseThrow();
+            t.row(String.format("%.2f", f.loss()), f.policy(), g.size(), String.format("%.4f", ppl),
+                    f.loss() == 0 ? "(baseline)" : String.format("%+.2f %%", d + 0.0),
+                    f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", dMin, dMax),
+                    String.format("%.4f", g.stream().mapToDouble(Run::deliveredFraction).average().orElseThrow()),
+                    Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
+                    String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),
+                    String.format("%.2e", g.stream().mapToDouble(Run::finalDrift).average().orElseThrow()),
+                    String.format("%.0f", g.stream().mapToDouble(Run::wallSeconds).average().orElseThrow()));
+        }
+        return t;
+    }
+
+    private static Map<String, List<Run>> groups(List<Run> runs) {
+        Map<String, List<Run>> g = new LinkedHashMap<>();
+        for (Run r : runs) g.computeIfAbsent(String.format("%.4f %s", r.loss(), r.policy()), k -> new ArrayList<>()).add(r);
+        return g;
+    }
+
+    /**
+     * Three PNGs: the validation curves ({@code FILE}), the paired change vs lossless per step ({@code FILE-delta.png})
+     * and the replica drift ({@code FILE-drift.png}), each averaged over seeds. Step 0 (perplexity ≈ vocab) is left out
+     * of the curves so that the differences stay visible.
+     */
+    private static void writePlot(List<Run> runs, Path file) throws java.io.IOException {
+        String base = file.getFileName().toString().replaceFirst("\\.png$", "");
+        Path delta = file.resolveSibling(base + "-delta.png"), drift = file.resolveSibling(base + "-drift.png");
+        if (file.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        Charts.Xy curves = new Charts.Xy("Validation perplexity, char-level GPT on the KJV Bible (mean over seeds)", "step", "validation perplexity");
+        Charts.Xy change = new Charts.Xy("Validation perplexity vs lossless, same seed (mean over seeds)", "step", "Δ perplexity (%)");
+        Charts.Xy drifts = new Charts.Xy("Replica drift sqrt(mean ||x_r - x̄||²) / ||x̄|| (mean over seeds)", "step", "relative drift");
+        Map<Long, Run> lossless = new LinkedHashMap<>();
+        for (Run r : runs) if (r.loss() == 0) lossless.put(r.seed(), r);
+        for (List<Run> g : groups(runs).values()) {
+            Run f = g.getFirst();
+            String name = f.loss() == 0 ? "lossless" : String.format("p=%.0f%% %s", 100 * f.loss(), f.policy());
+            List<TrainCurve.Point> pts = f.curve().points();
+            for (int i = 1; i < pts.size(); i++) {
+                int idx = i;
+                int step = pts.get(i).step();
+                curves.point(name, true, step, g.stream().mapToDouble(r -> Math.exp(r.curve().points().get(idx).validationLoss())).average().orElseThrow());
+                change.point(name, true, step, g.stream().mapToDouble(r -> 100 * (Math.exp(r.curve().points().get(idx).validationLoss()
+                        - lossless.get(r.seed()).curve().points().get(idx).validationLoss()) - 1)).average().orElseThrow());
+                if (f.loss() > 0) drifts.point(name, true, step, g.stream().mapToDouble(r -> r.curve().points().get(idx).drift()).average().orElseThrow());
+            }
+        }
+        curves.writePng(file, 1000, 620);
+        change.writePng(delta, 1000, 620);
+        drifts.writePng(drift, 1000, 620);
+        System.err.println("kiln train: wrote " + file + ", " + delta + ", " + drift);
+    }
+}

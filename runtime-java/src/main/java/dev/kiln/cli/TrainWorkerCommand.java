@@ -1,0 +1,35 @@
+package dev.kiln.cli;
+
+import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.train.CharCorpus;
+import dev.kiln.train.ProcessTraining;
+import dev.kiln.train.RunSpec;
+import dev.kiln.train.TrainPreset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code kiln train worker}: one rank of a multi-process training run, started by {@code kiln train} (or by
+ * mpirun / torchrun, which set the rank and world size). Rank 0 prints progress and the result on stdout.
+ */
+@Command(name = "worker", hidden = true, description = "One rank of a data-parallel training run (started by kiln train, mpirun or torchrun).")
+final class TrainWorkerCommand implements Callable<Integer> {
+    @Option(names = "--preset", defaultValue = "demo") String preset;
+    @Option(names = "--steps") Integer steps;
+    @Option(names = "--loss", defaultValue = "0") double loss;
+    @Option(names = "--policy", defaultValue = "rescale-by-count") String policy;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--netns", defaultValue = "true", arity = "1",
+            description = "Use the data ports that the namespace's nft rules drop (default ${DEFAULT-VALUE}).") boolean netns;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainPreset p = TrainPreset.named(preset);
+        if (steps != null && steps != p.steps()) p = p.withSteps(steps);
+        int workers = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "1")));
+        ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed), netns);
+        return 0;
+    }
+}
