@@ -16,6 +16,7 @@ import dev.kiln.tconv.reference.TConvReference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Demo section: DCGAN's second layer (8x8x512 → 16x16x256, K5 s2) with MM2IM, verified and timed on each backend. */
 final class TconvDemo implements DemoSection {
@@ -50,6 +51,24 @@ final class TconvDemo implements DemoSection {
                 out.add(new DemoResult("mm2im int8 " + name, b, ri.passed(), String.format("%d mismatches of %d, %.2f ms (seed %d)", ri.mismatches(), refInt8.length, ns / 1e6, seed)));
             }
         }
+        fpgaSimulation(mm2im, s, name, q, seed).ifPresent(out::add);
         return out;
+    }
+
+    /**
+     * The FPGA accelerator's C simulation is a fixed-function backend, so it is not in the general list:
+     * it runs here whenever it is available, int8 with the single rounding its post-processing unit does.
+     */
+    private static Optional<DemoResult> fpgaSimulation(TConvImpl mm2im, TConvSpec s, String name, TConvData.Int8 q, long seed) {
+        String b = "fpga-sim";
+        if (Devices.find(b).map(x -> !x.availability().available()).orElse(true)) return Optional.empty();
+        Requantizer single = q.quant().requantizer(s.oc(), Rounding.SINGLE);
+        byte[] want = TConvReference.int8(s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), single);
+        try (Device d = Devices.open(b)) {
+            byte[] y = TConvRunner.int8(mm2im, d, s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), single);
+            var r = TConvVerifier.compareInt8("mm2im", b, s, want, y, seed);
+            return Optional.of(new DemoResult("mm2im int8 (single rounding) " + name, b, r.passed(),
+                    String.format("%d mismatches of %d, C simulation of the HLS accelerator (seed %d)", r.mismatches(), want.length, seed)));
+        }
     }
 }
