@@ -18,4 +18,11 @@ public interface Queue extends AutoCloseable {
 
     @Override
     default void close() {}
+
+    /** The one range check every backend makes before a copy, so a bad offset fails the same clear way everywhere. */
+    static void checkRange(String op, Buffer b, long offset, long bytes) {
+        if (offset < 0 || bytes < 0 || offset + bytes > b.byteSize()) {
+            throw new IllegalArgumentException(op + " of " + bytes + " bytes at offset " + offset + " does not fit a buffer of " + b.byteSize() + " bytes");
+        }
+    }
 }

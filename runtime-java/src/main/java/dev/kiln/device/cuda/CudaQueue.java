@@ -39,7 +39,7 @@ final class CudaQueue implements Queue {
     @Override
     public void write(Buffer dst, long dstOffset, MemorySegment src) {
         long dptr = own(dst, "write destination");
-        checkRange("write", dst, dstOffset, src.byteSize());
+        Queue.checkRange("write", dst, dstOffset, src.byteSize());
         device.makeCurrent();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = src.isNative() ? src : arena.allocate(src.byteSize(), 64).copyFrom(src);
@@ -51,7 +51,7 @@ final class CudaQueue implements Queue {
     @Override
     public void read(Buffer src, long srcOffset, MemorySegment dst) {
         long dptr = own(src, "read source");
-        checkRange("read", src, srcOffset, dst.byteSize());
+        Queue.checkRange("read", src, srcOffset, dst.byteSize());
         device.makeCurrent();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = dst.isNative() ? dst : arena.allocate(dst.byteSize(), 64);
@@ -127,11 +127,5 @@ final class CudaQueue implements Queue {
                     + "', not of cuda device '" + device.info().name() + "'");
         }
         return cb.devicePointer();
-    }
-
-    private static void checkRange(String op, Buffer b, long offset, long bytes) {
-        if (offset < 0 || bytes < 0 || offset + bytes > b.byteSize()) {
-            throw new IllegalArgumentException(op + " of " + bytes + " bytes at offset " + offset + " does not fit a buffer of " + b.byteSize() + " bytes");
-        }
     }
 }

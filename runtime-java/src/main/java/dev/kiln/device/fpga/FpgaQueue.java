@@ -17,11 +17,13 @@ final class FpgaQueue implements Queue {
 
     @Override
     public void write(Buffer dst, long dstOffset, MemorySegment src) {
+        Queue.checkRange("write", dst, dstOffset, src.byteSize());
         MemorySegment.copy(src, 0, dst.hostSegment(), dstOffset, src.byteSize());
     }
 
     @Override
     public void read(Buffer src, long srcOffset, MemorySegment dst) {
+        Queue.checkRange("read", src, srcOffset, dst.byteSize());
         MemorySegment.copy(src.hostSegment(), srcOffset, dst, 0, dst.byteSize());
     }
 

@@ -64,7 +64,7 @@ final class OpenClQueue implements Queue {
     @Override
     public void write(Buffer dst, long dstOffset, MemorySegment src) {
         MemorySegment mem = own(dst, "write destination");
-        checkRange("write", dst, dstOffset, src.byteSize());
+        Queue.checkRange("write", dst, dstOffset, src.byteSize());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = src.isNative() ? src : arena.allocate(src.byteSize(), 64).copyFrom(src);
             OpenClStatus.check(OpenCl.clEnqueueWriteBuffer(queue, mem, OpenCl.CL_TRUE, dstOffset, src.byteSize(), host,
@@ -75,7 +75,7 @@ final class OpenClQueue implements Queue {
     @Override
     public void read(Buffer src, long srcOffset, MemorySegment dst) {
         MemorySegment mem = own(src, "read source");
-        checkRange("read", src, srcOffset, dst.byteSize());
+        Queue.checkRange("read", src, srcOffset, dst.byteSize());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = dst.isNative() ? dst : arena.allocate(dst.byteSize(), 64);
             OpenClStatus.check(OpenCl.clEnqueueReadBuffer(queue, mem, OpenCl.CL_TRUE, srcOffset, dst.byteSize(), host,
@@ -141,11 +141,5 @@ final class OpenClQueue implements Queue {
                     + "', not of opencl device '" + device.info().name() + "'");
         }
         return b.handle();
-    }
-
-    private static void checkRange(String op, Buffer b, long offset, long bytes) {
-        if (offset < 0 || bytes < 0 || offset + bytes > b.byteSize()) {
-            throw new IllegalArgumentException(op + " of " + bytes + " bytes at offset " + offset + " does not fit a buffer of " + b.byteSize() + " bytes");
-        }
     }
 }
