@@ -3,6 +3,7 @@ package dev.kiln.device.cpu;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.DeviceInfo;
+import dev.kiln.device.HostBuffer;
 import dev.kiln.device.Kernel;
 import dev.kiln.device.MemoryAccounting;
 import dev.kiln.device.Queue;
@@ -30,9 +31,7 @@ final class CpuDevice implements Device {
 
     @Override
     public Buffer allocate(long bytes) {
-        CpuBuffer buffer = new CpuBuffer(this, bytes);
-        accounting.allocated(buffer);
-        return buffer;
+        return new HostBuffer(this, accounting, bytes);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.kiln.device.fpga;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.DeviceInfo;
+import dev.kiln.device.HostBuffer;
 import dev.kiln.device.Kernel;
 import dev.kiln.device.MemoryAccounting;
 import dev.kiln.device.Queue;
@@ -33,9 +34,7 @@ public final class FpgaDevice implements Device {
 
     @Override
     public Buffer allocate(long bytes) {
-        FpgaBuffer buffer = new FpgaBuffer(this, bytes);
-        accounting.allocated(buffer);
-        return buffer;
+        return new HostBuffer(this, accounting, bytes);
     }
 
     @Override

@@ -1,22 +1,26 @@
-package dev.kiln.device.cpu;
-
-import dev.kiln.device.Buffer;
-import dev.kiln.device.Device;
+package dev.kiln.device;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** Host memory from a shared arena, 64-byte aligned for vector loads. */
-final class CpuBuffer implements Buffer {
-    private final CpuDevice device;
+/**
+ * Host memory from a shared arena, 64-byte aligned for vector loads: the buffer of every backend whose
+ * device reads host memory (cpu; fpga, whose DMA reads the same DDR the cores use on a Zynq).
+ */
+public final class HostBuffer implements Buffer {
+    private final Device device;
+    private final MemoryAccounting accounting;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment segment;
     private boolean closed;
 
-    CpuBuffer(CpuDevice device, long bytes) {
+    /** Allocates {@code bytes} and records them in {@code accounting}. */
+    public HostBuffer(Device device, MemoryAccounting accounting, long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0 bytes, was " + bytes);
         this.device = device;
+        this.accounting = accounting;
         this.segment = arena.allocate(bytes, 64);
+        accounting.allocated(this);
     }
 
     @Override public long byteSize() { return segment.byteSize(); }
@@ -28,7 +32,7 @@ final class CpuBuffer implements Buffer {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        device.accounting().freed(this);
+        accounting.freed(this);
         arena.close();
     }
 }
