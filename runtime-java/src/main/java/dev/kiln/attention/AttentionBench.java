@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 public final class AttentionBench {
     private AttentionBench() {}
 
-    public record Point(int context, DecodeShape shape, KvDtype dtype, int batch, int splits, long kvBytes,
+    public record Point(int context, DecodeShape shape, KvDtype dtype, KeyLayout keyLayout, int batch, int splits, long kvBytes,
                         double attentionSeconds, double readSeconds, double copySeconds, long copyBytes) {
         public double attentionBytesPerSecond() { return kvBytes / attentionSeconds; }
         public double readCeilingBytesPerSecond() { return kvBytes / readSeconds; }
@@ -29,8 +29,8 @@ public final class AttentionBench {
      * Runs the attention, the read ceiling and the copy on a small cache for about {@code seconds}, so that
      * every point is measured with compiled (C2) code: on a loaded machine the JIT takes seconds.
      */
-    public static void warmUp(Device device, DecodeShape shape, KvDtype dtype, int batch, int blockSize, double seconds) {
-        try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, 4096);
+    public static void warmUp(Device device, DecodeShape shape, KvDtype dtype, KeyLayout keyLayout, int batch, int blockSize, double seconds) {
+        try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, 4096, keyLayout);
              Arena arena = Arena.ofConfined();
              Buffer q = device.upload(arena.allocate((long) batch * shape.qHeads() * shape.kDim() * Float.BYTES))) {
             cache.fillSynthetic(4096, 1);
@@ -45,8 +45,8 @@ public final class AttentionBench {
         }
     }
 
-    public static Point run(Device device, DecodeShape shape, KvDtype dtype, int batch, int context, int blockSize, int reps, long seed) {
-        try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, context);
+    public static Point run(Device device, DecodeShape shape, KvDtype dtype, KeyLayout keyLayout, int batch, int context, int blockSize, int reps, long seed) {
+        try (PagedKvCache cache = new PagedKvCache(device, shape, dtype, blockSize, batch, context, keyLayout);
              Arena arena = Arena.ofConfined()) {
             cache.fillSynthetic(context, seed);
             float[] q = new float[batch * shape.qHeads() * shape.kDim()];
@@ -86,7 +86,7 @@ public final class AttentionBench {
             }
             long kvBytes = (long) batch * context * shape.elementsPerToken() * dtype.bytes();
             long copyBytes = host ? MemoryBandwidth.copyBytes(kv) : 0;
-            return new Point(context, shape, dtype, batch, splits, kvBytes, median(att),
+            return new Point(context, shape, dtype, keyLayout, batch, splits, kvBytes, median(att),
                     host ? median(read) : Double.NaN, host ? median(copy) : Double.NaN, copyBytes);
         }
     }

@@ -14,6 +14,8 @@ import dev.kiln.device.Range;
 public final class AttentionKernels {
     public static final String PROGRAM = "attention";
     public static final String DECODE = "split_kv_decode";
+    /** The cpu backend's decode over {@link KeyLayout#DIM_MAJOR} keys; same arguments as {@link #DECODE}. */
+    public static final String DECODE_DIM_MAJOR_K = "split_kv_decode_dim_major_k";
     public static final String MERGE = "merge_states";
     /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
     public static final int GROUP = 128;
@@ -40,7 +42,7 @@ public final class AttentionKernels {
         if (s.vDim() > GROUP * ACCUMULATORS) {
             throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the device kernels, was " + s.vDim());
         }
-        Kernel k = device.kernel(PROGRAM, DECODE);
+        Kernel k = device.kernel(PROGRAM, cache.keyLayout() == KeyLayout.DIM_MAJOR ? DECODE_DIM_MAJOR_K : DECODE);
         long tasks = (long) cache.batch() * s.kvHeads() * splits * headBlocks(s);
         return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
                 q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,

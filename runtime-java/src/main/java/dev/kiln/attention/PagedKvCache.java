@@ -12,10 +12,11 @@ import java.util.Arrays;
 /**
  * A paged KV cache for a batch of sequences on one device. Pages of {@code blockSize} tokens come from
  * one pool and are handed out on demand, so sequences interleave in memory and each has a block table
- * (logical block → physical page), as vLLM and FlashMLA do. A page holds {@code [kvHeads][blockSize][kDim]}
- * keys (and the same shape of values in the V pool), so one KV head's rows inside a page are contiguous
- * and a decode task streams them once. With {@link DecodeShape#latentV()} there is no V pool: V is the
- * first {@code vDim} elements of each K row.
+ * (logical block → physical page), as vLLM and FlashMLA do. A page holds {@code [kvHeads][blockSize][vDim]}
+ * values, and the keys in the {@link KeyLayout} the device reads fastest: {@code [kvHeads][blockSize][kDim]}
+ * (token-major, GPUs) or {@code [kvHeads][kDim][blockSize]} (dim-major, the cpu backend). Either way one KV
+ * head's part of a page is contiguous, so a decode task streams it once. With {@link DecodeShape#latentV()}
+ * there is no V pool: V is the first {@code vDim} elements of each (token-major) K row.
  */
 public final class PagedKvCache implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -24,6 +25,7 @@ public final class PagedKvCache implements AutoCloseable {
     private final Device device;
     private final DecodeShape shape;
     private final KvDtype dtype;
+    private final KeyLayout keyLayout;
     private final int blockSize, batch, maxBlocksPerSeq, pages;
     private final Buffer kPool, vPool, blockTable, seqLens;
     private final int[] table;
@@ -31,15 +33,27 @@ public final class PagedKvCache implements AutoCloseable {
     private int nextFreePage;
 
     /**
+     * A cache with the device's preferred key layout ({@link KeyLayout#preferredFor}).
+     *
      * @param capacityTokens most tokens any one sequence will hold
      */
     public PagedKvCache(Device device, DecodeShape shape, KvDtype dtype, int blockSize, int batch, int capacityTokens) {
+        this(device, shape, dtype, blockSize, batch, capacityTokens, KeyLayout.preferredFor(device, shape));
+    }
+
+    /** A cache with an explicit key layout: dim-major needs the cpu backend and separate V (no latent V). */
+    public PagedKvCache(Device device, DecodeShape shape, KvDtype dtype, int blockSize, int batch, int capacityTokens, KeyLayout keyLayout) {
+        if (keyLayout == KeyLayout.DIM_MAJOR && (shape.latentV() || !"cpu".equals(device.info().backend()))) {
+            throw new IllegalArgumentException("keyLayout dim-major needs the cpu backend and a separate V, was backend "
+                    + device.info().backend() + (shape.latentV() ? " with latent V" : ""));
+        }
         if (blockSize < 1) throw new IllegalArgumentException("blockSize must be >= 1, was " + blockSize);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, was " + batch);
         if (capacityTokens < 0) throw new IllegalArgumentException("capacityTokens must be >= 0, was " + capacityTokens);
         this.device = device;
         this.shape = shape;
         this.dtype = dtype;
+        this.keyLayout = keyLayout;
         this.blockSize = blockSize;
         this.batch = batch;
         this.maxBlocksPerSeq = Math.max(1, Math.ceilDiv(capacityTokens, blockSize));
@@ -56,6 +70,7 @@ public final class PagedKvCache implements AutoCloseable {
 
     public DecodeShape shape() { return shape; }
     public KvDtype dtype() { return dtype; }
+    public KeyLayout keyLayout() { return keyLayout; }
     public int blockSize() { return blockSize; }
     public int batch() { return batch; }
     public int maxBlocksPerSeq() { return maxBlocksPerSeq; }
@@ -104,7 +119,14 @@ public final class PagedKvCache implements AutoCloseable {
                 for (int h = 0; h < hkv; h++) {
                     long row = ((long) page * hkv + h) * blockSize + slot;
                     encode(k, ((long) t * hkv + h) * dk, kRow, dk);
-                    write(kPool, row * dk * dtype.bytes(), kRow);
+                    if (keyLayout == KeyLayout.TOKEN_MAJOR) {
+                        write(kPool, row * dk * dtype.bytes(), kRow);
+                    } else { // column `slot` of the head's [kDim][blockSize] key block
+                        long head = ((long) page * hkv + h) * dk * blockSize;
+                        for (int d = 0; d < dk; d++) {
+                            write(kPool, (head + (long) d * blockSize + slot) * dtype.bytes(), kRow.asSlice((long) d * dtype.bytes(), dtype.bytes()));
+                        }
+                    }
                     if (!shape.latentV()) {
                         encode(v, ((long) t * hkv + h) * dv, vRow, dv);
                         write(vPool, row * dv * dtype.bytes(), vRow);

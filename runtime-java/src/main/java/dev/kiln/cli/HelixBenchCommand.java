@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.attention.AttentionBench;
 import dev.kiln.attention.DecodeShape;
+import dev.kiln.attention.KeyLayout;
 import dev.kiln.attention.KvDtype;
 import dev.kiln.attention.MergeBench;
 import dev.kiln.device.Device;
@@ -43,6 +44,11 @@ final class HelixBenchCommand implements Callable<Integer> {
     @Option(names = "--block", defaultValue = "64", description = "KV page size in tokens (default: ${DEFAULT-VALUE}).")
     int block;
 
+    @Option(names = "--key-layout", split = ",", defaultValue = "auto",
+            description = "Key layout of the cache: auto (the device's preferred: dim-major on cpu, token-major elsewhere and for MLA), "
+                    + "token-major or dim-major; a comma list measures each, side by side (default: ${DEFAULT-VALUE}).")
+    List<String> keyLayouts;
+
     @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions per point; medians are reported (default: ${DEFAULT-VALUE}).")
     int reps;
 
@@ -61,14 +67,17 @@ final class HelixBenchCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> merges = new ArrayList<>();
         String deviceName;
-        Table t = new Table("context", "KV bytes", "splits", "attention", "read ceiling", "ratio", "copy (r+w)", "attention ms");
+        Table t = new Table("context", "KV bytes", "keys", "splits", "attention", "read ceiling", "ratio", "copy (r+w)", "attention ms");
         try (Device device = Devices.open(backend)) {
             deviceName = device.info().name();
-            AttentionBench.warmUp(device, s, dtype, batch, block, 4.0);
-            for (int ctx : contexts) {
-                AttentionBench.Point p = AttentionBench.run(device, s, dtype, batch, ctx, block, reps, ctx);
+            List<KeyLayout> layouts = new ArrayList<>();
+            for (String name : keyLayouts) layouts.add(parseLayout(name, device, s));
+            for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, batch, block, 4.0);
+            for (int ctx : contexts) for (KeyLayout layout : layouts) {
+                AttentionBench.Point p = AttentionBench.run(device, s, dtype, layout, batch, ctx, block, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("context", ctx);
+                r.put("keyLayout", layout.cliName());
                 r.put("kvBytes", p.kvBytes());
                 r.put("splits", p.splits());
                 r.put("attentionSeconds", p.attentionSeconds());
@@ -78,9 +87,9 @@ final class HelixBenchCommand implements Callable<Integer> {
                 r.put("copyBytesPerSecond", orNull(p.copyBytesPerSecond()));
                 r.put("ratioToReadCeiling", orNull(p.ratioToCeiling()));
                 results.add(r);
-                t.row(ctx, Table.bytes(p.kvBytes()), p.splits(), gbs(p.attentionBytesPerSecond()), gbs(p.readCeilingBytesPerSecond()),
+                t.row(ctx, Table.bytes(p.kvBytes()), layout.cliName(), p.splits(), gbs(p.attentionBytesPerSecond()), gbs(p.readCeilingBytesPerSecond()),
                         Double.isNaN(p.ratioToCeiling()) ? "-" : String.format("%.2f", p.ratioToCeiling()), gbs(p.copyBytesPerSecond()), String.format("%.3f", p.attentionSeconds() * 1e3));
-                if (!json) System.err.printf("context %d: %s%n", ctx, Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
+                if (!json) System.err.printf("context %d, %s keys: %s%n", ctx, layout.cliName(), Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
             }
             for (MergeBench.Point m : MergeBench.run(device, batch * s.qHeads(), s.vDim(), new int[]{1, 2, 4, 8, 16, 32, 64}, Math.max(reps, 25))) {
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -95,7 +104,7 @@ final class HelixBenchCommand implements Callable<Integer> {
             Charts.Xy c = new Charts.Xy("Decode attention on " + backend + " (" + shape + ", " + dtype + ")", "context (tokens)", "GB/s").logX();
             for (Map<String, Object> r : results) {
                 double x = ((Integer) r.get("context")).doubleValue();
-                c.point("attention KV read", true, x, (Double) r.get("attentionBytesPerSecond") / 1e9);
+                c.point("attention KV read (" + r.get("keyLayout") + " keys)", true, x, (Double) r.get("attentionBytesPerSecond") / 1e9);
                 if (r.get("readCeilingBytesPerSecond") instanceof Double d) c.point("read ceiling (same bytes)", true, x, d / 1e9);
                 if (r.get("copyBytesPerSecond") instanceof Double d) c.point("copy (read + write)", true, x, d / 1e9);
             }
@@ -128,6 +137,15 @@ final class HelixBenchCommand implements Callable<Integer> {
 
     static String gbs(double bytesPerSecond) {
         return Double.isNaN(bytesPerSecond) ? "-" : String.format("%.2f GB/s", bytesPerSecond / 1e9);
+    }
+
+    private static KeyLayout parseLayout(String name, Device device, DecodeShape shape) {
+        return switch (name.trim()) {
+            case "auto" -> KeyLayout.preferredFor(device, shape);
+            case "token-major" -> KeyLayout.TOKEN_MAJOR;
+            case "dim-major" -> KeyLayout.DIM_MAJOR;
+            default -> throw new IllegalArgumentException("--key-layout must be auto, token-major or dim-major, was " + name);
+        };
     }
 
     static List<Integer> parseContexts(String spec) {

@@ -14,25 +14,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SplitKvDecodeAttentionTest {
 
-    @ParameterizedTest(name = "{0} B={1} S={2} block={3} splits={4} {5}")
+    @ParameterizedTest(name = "{0} B={1} S={2} block={3} splits={4} {5} {6} keys")
     @CsvSource({
-            "gqa, 2, 1, 16, 0, fp32",
-            "gqa, 2, 1000, 16, 0, fp32",
-            "gqa, 1, 777, 64, 5, fp32",
-            "mqa, 2, 300, 32, 3, fp32",
-            "mha, 1, 129, 16, 2, fp32",
-            "mla, 1, 333, 64, 4, fp32",
-            "small, 3, 50, 7, 3, fp32",
-            "gqa, 2, 500, 16, 0, bf16",
-            "mla, 1, 200, 64, 2, bf16",
+            "gqa, 2, 1, 16, 0, fp32, dim-major",
+            "gqa, 2, 1000, 16, 0, fp32, dim-major",
+            "gqa, 1, 777, 64, 5, fp32, dim-major",
+            "gqa, 2, 1000, 128, 1, fp32, dim-major",
+            "mqa, 2, 300, 32, 3, fp32, dim-major",
+            "mqa, 1, 300, 64, 1, fp32, dim-major",
+            "mha, 1, 129, 16, 2, fp32, dim-major",
+            "small, 3, 50, 7, 3, fp32, dim-major",
+            "gqa, 2, 500, 16, 0, bf16, dim-major",
+            "gqa, 2, 700, 128, 2, bf16, dim-major",
+            "gqa, 2, 1000, 16, 0, fp32, token-major",
+            "gqa, 1, 777, 64, 5, fp32, token-major",
+            "mqa, 2, 300, 32, 3, fp32, token-major",
+            "mha, 1, 129, 16, 2, fp32, token-major",
+            "small, 3, 50, 7, 3, fp32, token-major",
+            "gqa, 2, 500, 16, 0, bf16, token-major",
+            "mla, 1, 333, 64, 4, fp32, token-major",
+            "mla, 1, 200, 64, 2, bf16, token-major",
     })
-    void matches_the_fp64_reference(String shapeName, int batch, int seq, int block, int splits, String dtypeName) {
+    void matches_the_fp64_reference(String shapeName, int batch, int seq, int block, int splits, String dtypeName, String layoutName) {
         long seed = System.nanoTime();
         DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
         KvDtype dtype = KvDtype.parse(dtypeName);
         AttentionTestData data = AttentionTestData.random(shape, batch, seq, seed);
         try (Device dev = Devices.open("cpu")) {
-            Outcome got = runKernel(dev, data, dtype, block, splits);
+            KeyLayout layout = KeyLayout.valueOf(layoutName.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+            Outcome got = runKernel(dev, data, dtype, block, splits, layout);
             float[] kRef = data.k().clone(), vRef = data.v().clone();
             if (dtype == KvDtype.BF16) {
                 for (int i = 0; i < kRef.length; i++) kRef[i] = Bf16.round(kRef[i]);
@@ -46,11 +56,25 @@ class SplitKvDecodeAttentionTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void dim_major_keys_are_refused_where_no_kernel_reads_them() {
+        try (Device dev = Devices.open("cpu")) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new PagedKvCache(dev, DecodeShape.named("mla"), KvDtype.FP32, 64, 1, 64, KeyLayout.DIM_MAJOR));
+            assertTrue(e.getMessage().contains("latent V"), e.getMessage());
+            assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("gqa")) == KeyLayout.DIM_MAJOR);
+        }
+    }
+
     record Outcome(float[] o, float[] lse) {}
 
     static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits) {
+        return runKernel(dev, data, dtype, block, splits, KeyLayout.preferredFor(dev, data.shape()));
+    }
+
+    static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits, KeyLayout layout) {
         DecodeShape shape = data.shape();
-        try (PagedKvCache cache = new PagedKvCache(dev, shape, dtype, block, data.batch(), data.seq());
+        try (PagedKvCache cache = new PagedKvCache(dev, shape, dtype, block, data.batch(), data.seq(), layout);
              Arena arena = Arena.ofConfined()) {
             // Append in two pieces per sequence, interleaving sequences, so pages are not in order.
             int half = data.seq() / 2;

@@ -206,7 +206,7 @@ final class SplitKvDecodeCpu {
      * Online-softmax step for one tile: new running max, rescale of the old sum and accumulator by
      * e^(m_old − m_new), and the tile's scores replaced in place by their weights e^(s − m_new).
      */
-    private static void softmaxTile(float[] sc, int group, int n, float[] m, float[] sum, float[] acc, int dv) {
+    static void softmaxTile(float[] sc, int group, int n, float[] m, float[] sum, float[] acc, int dv) {
         int span = Math.ceilDiv(n, L) * L; // whole vectors covering the tile's n scores
         for (int g = 0; g < group; g++) {
             int o = g * TILE;
@@ -241,7 +241,7 @@ final class SplitKvDecodeCpu {
     }
 
     /** acc[g] += Σ_j p[g][j]·v_j, four output vectors at a time so the FMA chains run side by side. */
-    private static void accumulateF32(float[] p, int group, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc) {
+    static void accumulateF32(float[] p, int group, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc) {
         int c = 0;
         for (; c + 4 * L <= dv; c += 4 * L) {
             long cb = (long) c * 4;
@@ -277,7 +277,7 @@ final class SplitKvDecodeCpu {
         }
     }
 
-    private static void accumulateBf16(float[] p, int group, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc) {
+    static void accumulateBf16(float[] p, int group, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc) {
         int c = 0;
         for (; c + 4 * L <= dv; c += 4 * L) {
             long cb = (long) c * 2;
@@ -314,11 +314,11 @@ final class SplitKvDecodeCpu {
     }
 
     /** L fp32 values, from fp32 or bf16 storage. */
-    private static FloatVector load(MemorySegment seg, long byteOffset, boolean bf16) {
+    static FloatVector load(MemorySegment seg, long byteOffset, boolean bf16) {
         return bf16 ? bf16(seg, byteOffset) : FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
     }
 
-    private static float loadScalar(MemorySegment seg, long byteOffset, boolean bf16) {
+    static float loadScalar(MemorySegment seg, long byteOffset, boolean bf16) {
         return bf16 ? bf16Scalar(seg, byteOffset) : seg.get(F32, byteOffset);
     }
 
@@ -374,7 +374,7 @@ final class SplitKvDecodeCpu {
     }
 
     /** acc[g] += Σ_j p[g][j]·v_j for four heads at once, two output vectors each: every V vector loaded once per four FMAs. */
-    private static void accumulate4(float[] p, int g0, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc, boolean bf16) {
+    static void accumulate4(float[] p, int g0, int n, MemorySegment v, long base, long rowBytes, int dv, float[] acc, boolean bf16) {
         int es = bf16 ? 2 : 4;
         int o0 = g0 * dv, o1 = o0 + dv, o2 = o1 + dv, o3 = o2 + dv;
         int p0 = g0 * TILE, p1 = p0 + TILE, p2 = p1 + TILE, p3 = p2 + TILE;

@@ -1,0 +1,30 @@
+package dev.kiln.attention;
+
+import dev.kiln.device.Device;
+
+/**
+ * How a {@link PagedKvCache} page stores one KV head's keys. V is always token-major.
+ *
+ * <p>GPU kernels want {@link #TOKEN_MAJOR}: a warp reads one key row per token and reduces across lanes
+ * for free. A CPU core does not: with token-major keys every score is a horizontal reduction of a SIMD
+ * accumulator (about ten shuffle and add instructions per query head and token, on top of the 16 FMAs),
+ * and the V pass then walks the page in column strips, which defeats the hardware prefetcher.
+ * {@link #DIM_MAJOR} stores a page's keys transposed, {@code [kDim][blockSize]}, so SIMD lanes run over
+ * tokens: a score vector for 16 tokens is plain FMAs of broadcast query elements with contiguous key
+ * rows, it lands in the layout the softmax wants, and both K and V are read front to back. MLA's latent
+ * form keeps token-major keys, because its V is the first {@code vDim} elements of every key row.
+ */
+public enum KeyLayout {
+    /** {@code [kvHeads][blockSize][kDim]} per page. */
+    TOKEN_MAJOR,
+    /** {@code [kvHeads][kDim][blockSize]} per page: keys transposed within the page. */
+    DIM_MAJOR;
+
+    /** The layout the device's decode kernel reads fastest: dim-major on the cpu backend (except latent V). */
+    public static KeyLayout preferredFor(Device device, DecodeShape shape) {
+        return "cpu".equals(device.info().backend()) && !shape.latentV() ? DIM_MAJOR : TOKEN_MAJOR;
+    }
+
+    /** The option value on the command line: {@code token-major} or {@code dim-major}. */
+    public String cliName() { return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'); }
+}
