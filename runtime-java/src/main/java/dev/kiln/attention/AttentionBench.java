@@ -59,7 +59,7 @@ public final class AttentionBench {
             double[] att = new double[reps], read = new double[reps], copy = new double[reps];
             int splits;
             try (Buffer qb = device.upload(arena.allocateFrom(ValueLayout.JAVA_FLOAT, q))) {
-                splits = SplitKvDecodeAttention.chooseSplits(device, batch, shape.kvHeads(), context);
+                splits = SplitKvDecodeAttention.chooseSplits(device, batch, shape.kvHeads(), context, keyLayout);
                 SplitKvDecodeAttention.attend(qb, cache, scale, splits).close(); // warm-up
                 if (host) { MemoryBandwidth.readAll(kv); }
                 for (int i = 0; i < reps; i++) {

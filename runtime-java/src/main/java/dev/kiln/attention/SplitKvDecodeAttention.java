@@ -18,8 +18,17 @@ public final class SplitKvDecodeAttention {
 
     /** Splits for this device and cache: enough tasks to fill every compute unit a few times. */
     public static int chooseSplits(Device device, int batch, int kvHeads, int maxLength) {
+        return chooseSplits(device, batch, kvHeads, maxLength, KeyLayout.TOKEN_MAJOR);
+    }
+
+    /**
+     * As {@link #chooseSplits(Device, int, int, int)}, for a cache in {@code layout}: the dim-major cpu
+     * kernel runs one task per (sequence, split) over every KV head, the others one per KV head too.
+     */
+    public static int chooseSplits(Device device, int batch, int kvHeads, int maxLength, KeyLayout layout) {
         int units = Math.max(1, device.info().computeUnits());
-        int wanted = Math.ceilDiv(units * TASKS_PER_UNIT, batch * kvHeads);
+        int tasksPerSplit = batch * (layout == KeyLayout.DIM_MAJOR ? 1 : kvHeads);
+        int wanted = Math.ceilDiv(units * TASKS_PER_UNIT, tasksPerSplit);
         int cap = Math.max(1, maxLength / MIN_TOKENS_PER_SPLIT);
         return Math.max(1, Math.min(wanted, cap));
     }
@@ -46,7 +55,7 @@ public final class SplitKvDecodeAttention {
             throw new IllegalArgumentException("q has " + q.byteSize() + " bytes, needs " + (long) rows * s.kDim() * Float.BYTES);
         }
         if (splits < 0) throw new IllegalArgumentException("splits must be >= 0 (0 = choose), was " + splits);
-        int n = splits > 0 ? splits : chooseSplits(device, cache.batch(), s.kvHeads(), cache.maxLength());
+        int n = splits > 0 ? splits : chooseSplits(device, cache.batch(), s.kvHeads(), cache.maxLength(), cache.keyLayout());
         Buffer outO = device.allocate((long) rows * s.vDim() * Float.BYTES);
         Buffer outLse = device.allocate((long) rows * Float.BYTES);
         if (n == 1) {

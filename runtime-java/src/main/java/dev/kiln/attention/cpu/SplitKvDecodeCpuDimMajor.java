@@ -43,8 +43,13 @@ final class SplitKvDecodeCpuDimMajor {
     private SplitKvDecodeCpuDimMajor() {}
 
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
-
+    /**
+     * One task is (sequence, split) and walks its pages in order, every KV head of a page before the
+     * next page: pages are {@code [kvHeads][...]}, so the task reads the K pool and the V pool as two
+     * long sequential streams. (One task per KV head, as the token-major kernel does, jumps a whole page
+     * every 32 KiB; with the inner loops below that pattern alone reached only 0.68 of the read ceiling.)
+     * The online-softmax state of every head of the sequence lives in the task: 32 heads × 128 floats.
+     */
     static void run(CpuLaunch l) {
         MemorySegment q = l.buffer(0), kPool = l.buffer(1), vPool = l.buffer(2), table = l.buffer(3), lens = l.buffer(4);
         MemorySegment outO = l.buffer(5), outLse = l.buffer(6);
@@ -54,60 +59,80 @@ final class SplitKvDecodeCpuDimMajor {
         int group = hq / hkv;
         boolean bf16 = dtype == 1;
         int es = bf16 ? 2 : 4;
-        CpuParallel.forEach(batch * hkv * splits, task -> {
-            int split = task % splits, kvh = (task / splits) % hkv, b = task / (splits * hkv);
+        CpuParallel.forEach(batch * splits, task -> {
+            int split = task % splits, b = task / splits;
             int len = lens.getAtIndex(ValueLayout.JAVA_INT, b);
             int chunk = Math.ceilDiv(len, splits);
             int t0 = Math.min(len, split * chunk), t1 = Math.min(len, t0 + chunk);
-            float[][] s = SCRATCH.get();
-            if (s[0].length < group * dk || s[2].length < group * dv) {
-                s[0] = new float[group * Math.max(dk, 1)];
-                s[1] = new float[group * TILE];
-                s[2] = new float[group * dv];
+            HeadState[] heads = new HeadState[hkv];
+            for (int kvh = 0; kvh < hkv; kvh++) {
+                heads[kvh] = new HeadState(group, dk, dv);
+                for (int g = 0; g < group; g++) {
+                    long qBase = ((long) b * hq + (long) kvh * group + g) * dk;
+                    for (int d = 0; d < dk; d++) heads[kvh].qs[g * dk + d] = q.getAtIndex(ValueLayout.JAVA_FLOAT, qBase + d) * scale;
+                }
             }
-            float[] qs = s[0], sc = s[1], acc = s[2];
-            for (int g = 0; g < group; g++) {
-                long qBase = ((long) b * hq + (long) kvh * group + g) * dk;
-                for (int d = 0; d < dk; d++) qs[g * dk + d] = q.getAtIndex(ValueLayout.JAVA_FLOAT, qBase + d) * scale;
-            }
-            java.util.Arrays.fill(acc, 0, group * dv, 0f);
-            float[] m = new float[group], sum = new float[group];
-            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+            float[] sc = new float[group * TILE];
             long kRowBytes = (long) blockSize * es, vRowBytes = (long) vStride * es;
             for (int t = t0; t < t1; ) {
                 int block = t / blockSize, slot = t % blockSize;
                 int n = Math.min(TILE, Math.min(blockSize - slot, t1 - t));
-                long head = (long) table.getAtIndex(ValueLayout.JAVA_INT, (long) b * maxBlocks + block) * hkv + kvh;
-                long kBase = (head * dk * blockSize + slot) * es; // key (d = 0, this slot)
-                long vBase = (head * blockSize + slot) * vRowBytes; // value row of this slot
-                int g = 0;
-                if (n == TILE && !bf16) {
-                    for (; g + 4 <= group; g += 4) {
-                        for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64(qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
-                    }
-                }
-                for (; g < group; g++) scores1(qs, g, dk, kPool, kBase, kRowBytes, n, sc, bf16);
-                SplitKvDecodeCpu.softmaxTile(sc, group, n, m, sum, acc, dv);
-                if (!bf16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0) {
-                    for (g = 0; g < group; g += 2) {
-                        for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8(sc, g, n, vPool, vBase, vRowBytes, c, dv, acc);
-                    }
-                } else if (group % 4 == 0) {
-                    for (g = 0; g < group; g += 4) SplitKvDecodeCpu.accumulate4(sc, g, n, vPool, vBase, vRowBytes, dv, acc, bf16);
-                } else if (bf16) {
-                    SplitKvDecodeCpu.accumulateBf16(sc, group, n, vPool, vBase, vRowBytes, dv, acc);
-                } else {
-                    SplitKvDecodeCpu.accumulateF32(sc, group, n, vPool, vBase, vRowBytes, dv, acc);
+                long page = table.getAtIndex(ValueLayout.JAVA_INT, (long) b * maxBlocks + block);
+                for (int kvh = 0; kvh < hkv; kvh++) {
+                    long head = page * hkv + kvh;
+                    long kBase = (head * dk * blockSize + slot) * es; // key (d = 0, this slot)
+                    long vBase = (head * blockSize + slot) * vRowBytes; // value row of this slot
+                    tile(heads[kvh], group, dk, dv, kPool, kBase, kRowBytes, vPool, vBase, vRowBytes, n, sc, bf16);
                 }
                 t += n;
             }
-            for (int g = 0; g < group; g++) {
-                long state = ((long) b * hq + (long) kvh * group + g) * splits + split;
-                float inv = sum[g] > 0 ? 1f / sum[g] : 0f;
-                for (int d = 0; d < dv; d++) outO.setAtIndex(ValueLayout.JAVA_FLOAT, state * dv + d, acc[g * dv + d] * inv);
-                outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, sum[g] > 0 ? m[g] + (float) Math.log(sum[g]) : Float.NEGATIVE_INFINITY);
+            for (int kvh = 0; kvh < hkv; kvh++) {
+                HeadState h = heads[kvh];
+                for (int g = 0; g < group; g++) {
+                    long state = ((long) b * hq + (long) kvh * group + g) * splits + split;
+                    float inv = h.sum[g] > 0 ? 1f / h.sum[g] : 0f;
+                    for (int d = 0; d < dv; d++) outO.setAtIndex(ValueLayout.JAVA_FLOAT, state * dv + d, h.acc[g * dv + d] * inv);
+                    outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, h.sum[g] > 0 ? h.m[g] + (float) Math.log(h.sum[g]) : Float.NEGATIVE_INFINITY);
+                }
             }
         });
+    }
+
+    /** The query heads of one KV head: scaled queries, running max and sum, unnormalised output. */
+    private static final class HeadState {
+        final float[] qs, acc, m, sum;
+
+        HeadState(int group, int dk, int dv) {
+            qs = new float[group * dk];
+            acc = new float[group * dv];
+            m = new float[group];
+            sum = new float[group];
+            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        }
+    }
+
+    /** One KV head's n tokens of one page: scores, the online-softmax step, the V accumulation. */
+    private static void tile(HeadState h, int group, int dk, int dv, MemorySegment kPool, long kBase, long kRowBytes,
+                             MemorySegment vPool, long vBase, long vRowBytes, int n, float[] sc, boolean bf16) {
+        int g = 0;
+        if (n == TILE && !bf16) {
+            for (; g + 4 <= group; g += 4) {
+                for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
+            }
+        }
+        for (; g < group; g++) scores1(h.qs, g, dk, kPool, kBase, kRowBytes, n, sc, bf16);
+        SplitKvDecodeCpu.softmaxTile(sc, group, n, h.m, h.sum, h.acc, dv);
+        if (!bf16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0) {
+            for (g = 0; g < group; g += 2) {
+                for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8(sc, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
+            }
+        } else if (group % 4 == 0) {
+            for (g = 0; g < group; g += 4) SplitKvDecodeCpu.accumulate4(sc, g, n, vPool, vBase, vRowBytes, dv, h.acc, bf16);
+        } else if (bf16) {
+            SplitKvDecodeCpu.accumulateBf16(sc, group, n, vPool, vBase, vRowBytes, dv, h.acc);
+        } else {
+            SplitKvDecodeCpu.accumulateF32(sc, group, n, vPool, vBase, vRowBytes, dv, h.acc);
+        }
     }
 
     /**
