@@ -38,7 +38,7 @@ public final class PagedKvCache implements AutoCloseable {
      * @param capacityTokens most tokens any one sequence will hold
      */
     public PagedKvCache(Device device, DecodeShape shape, KvDtype dtype, int blockSize, int batch, int capacityTokens) {
-        this(device, shape, dtype, blockSize, batch, capacityTokens, KeyLayout.preferredFor(device, shape));
+        this(device, shape, dtype, blockSize, batch, capacityTokens, KeyLayout.preferredFor(device, shape, dtype));
     }
 
     /** A cache with an explicit key layout: dim-major needs the cpu backend and separate V (no latent V). */

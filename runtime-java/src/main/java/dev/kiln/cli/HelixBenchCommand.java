@@ -45,7 +45,7 @@ final class HelixBenchCommand implements Callable<Integer> {
     int block;
 
     @Option(names = "--key-layout", split = ",", defaultValue = "auto",
-            description = "Key layout of the cache: auto (the device's preferred: dim-major on cpu, token-major elsewhere and for MLA), "
+            description = "Key layout of the cache: auto (the device's preferred: dim-major for fp32 on cpu, token-major elsewhere, for bf16 and for MLA), "
                     + "token-major or dim-major; a comma list measures each, side by side (default: ${DEFAULT-VALUE}).")
     List<String> keyLayouts;
 
@@ -71,7 +71,7 @@ final class HelixBenchCommand implements Callable<Integer> {
         try (Device device = Devices.open(backend)) {
             deviceName = device.info().name();
             List<KeyLayout> layouts = new ArrayList<>();
-            for (String name : keyLayouts) layouts.add(parseLayout(name, device, s));
+            for (String name : keyLayouts) layouts.add(parseLayout(name, device, s, dtype));
             for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, batch, block, 4.0);
             for (int ctx : contexts) for (KeyLayout layout : layouts) {
                 AttentionBench.Point p = AttentionBench.run(device, s, dtype, layout, batch, ctx, block, reps, ctx);
@@ -139,9 +139,9 @@ final class HelixBenchCommand implements Callable<Integer> {
         return Double.isNaN(bytesPerSecond) ? "-" : String.format("%.2f GB/s", bytesPerSecond / 1e9);
     }
 
-    private static KeyLayout parseLayout(String name, Device device, DecodeShape shape) {
+    private static KeyLayout parseLayout(String name, Device device, DecodeShape shape, KvDtype dtype) {
         return switch (name.trim()) {
-            case "auto" -> KeyLayout.preferredFor(device, shape);
+            case "auto" -> KeyLayout.preferredFor(device, shape, dtype);
             case "token-major" -> KeyLayout.TOKEN_MAJOR;
             case "dim-major" -> KeyLayout.DIM_MAJOR;
             default -> throw new IllegalArgumentException("--key-layout must be auto, token-major or dim-major, was " + name);

@@ -62,14 +62,14 @@ class SplitKvDecodeAttentionTest {
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> new PagedKvCache(dev, DecodeShape.named("mla"), KvDtype.FP32, 64, 1, 64, KeyLayout.DIM_MAJOR));
             assertTrue(e.getMessage().contains("latent V"), e.getMessage());
-            assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("gqa")) == KeyLayout.DIM_MAJOR);
+            assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("gqa"), KvDtype.FP32) == KeyLayout.DIM_MAJOR);
         }
     }
 
     record Outcome(float[] o, float[] lse) {}
 
     static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits) {
-        return runKernel(dev, data, dtype, block, splits, KeyLayout.preferredFor(dev, data.shape()));
+        return runKernel(dev, data, dtype, block, splits, KeyLayout.preferredFor(dev, data.shape(), dtype));
     }
 
     static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits, KeyLayout layout) {
