@@ -192,8 +192,8 @@ final class SplitKvDecodeCpuDimMajor {
         }
     }
 
-    private static void addInto(FloatVector partial, float[] sc, int offset) {
-        partial.add(FloatVector.fromArray(F, sc, offset)).intoArray(sc, offset);
+    private static void addInto(FloatVector partial, float[] a, int offset) {
+        partial.add(FloatVector.fromArray(F, a, offset)).intoArray(a, offset);
     }
 
     /** Scores of one query head for the tile's first n tokens (any n ≤ TILE), one masked vector at a time. */
@@ -219,19 +219,22 @@ final class SplitKvDecodeCpuDimMajor {
 
     /**
      * {@code acc[g..g+1][c .. c+8L) += Σ_j p[g..g+1][j]·v_j[c .. c+8L)} over fp32 values: every V row
-     * segment (8 vectors) is loaded once for two heads, rows in memory order.
+     * segment (8 vectors) is loaded once for two heads, rows in memory order. The tile's sum starts from
+     * zero and is added to {@code acc} at the end, so a long split sums tile totals rather than one chain
+     * over every token.
      */
     private static void accumulate2x8(float[] p, int g, int n, MemorySegment v, long base, long rowBytes, int c, int dv, float[] acc) {
         int o = g * dv + c, o1 = o + dv, p0 = g * TILE, p1 = p0 + TILE;
         long vb = (long) L * Float.BYTES, cb = (long) c * Float.BYTES;
-        FloatVector a0 = FloatVector.fromArray(F, acc, o), a1 = FloatVector.fromArray(F, acc, o + L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, o + 2 * L), a3 = FloatVector.fromArray(F, acc, o + 3 * L);
-        FloatVector a4 = FloatVector.fromArray(F, acc, o + 4 * L), a5 = FloatVector.fromArray(F, acc, o + 5 * L);
-        FloatVector a6 = FloatVector.fromArray(F, acc, o + 6 * L), a7 = FloatVector.fromArray(F, acc, o + 7 * L);
-        FloatVector b0 = FloatVector.fromArray(F, acc, o1), b1 = FloatVector.fromArray(F, acc, o1 + L);
-        FloatVector b2 = FloatVector.fromArray(F, acc, o1 + 2 * L), b3 = FloatVector.fromArray(F, acc, o1 + 3 * L);
-        FloatVector b4 = FloatVector.fromArray(F, acc, o1 + 4 * L), b5 = FloatVector.fromArray(F, acc, o1 + 5 * L);
-        FloatVector b6 = FloatVector.fromArray(F, acc, o1 + 6 * L), b7 = FloatVector.fromArray(F, acc, o1 + 7 * L);
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z;
+        FloatVector a2 = z, a3 = z;
+        FloatVector a4 = z, a5 = z;
+        FloatVector a6 = z, a7 = z;
+        FloatVector b0 = z, b1 = z;
+        FloatVector b2 = z, b3 = z;
+        FloatVector b4 = z, b5 = z;
+        FloatVector b6 = z, b7 = z;
         for (int j = 0; j < n; j++) {
             long r = base + j * rowBytes + cb;
             FloatVector w = FloatVector.broadcast(F, p[p0 + j]), x = FloatVector.broadcast(F, p[p1 + j]);
@@ -244,10 +247,10 @@ final class SplitKvDecodeCpuDimMajor {
             FloatVector v6 = FloatVector.fromMemorySegment(F, v, r + 6 * vb, LE); a6 = v6.fma(w, a6); b6 = v6.fma(x, b6);
             FloatVector v7 = FloatVector.fromMemorySegment(F, v, r + 7 * vb, LE); a7 = v7.fma(w, a7); b7 = v7.fma(x, b7);
         }
-        a0.intoArray(acc, o); a1.intoArray(acc, o + L); a2.intoArray(acc, o + 2 * L); a3.intoArray(acc, o + 3 * L);
-        a4.intoArray(acc, o + 4 * L); a5.intoArray(acc, o + 5 * L); a6.intoArray(acc, o + 6 * L); a7.intoArray(acc, o + 7 * L);
-        b0.intoArray(acc, o1); b1.intoArray(acc, o1 + L); b2.intoArray(acc, o1 + 2 * L); b3.intoArray(acc, o1 + 3 * L);
-        b4.intoArray(acc, o1 + 4 * L); b5.intoArray(acc, o1 + 5 * L); b6.intoArray(acc, o1 + 6 * L); b7.intoArray(acc, o1 + 7 * L);
+        addInto(a0, acc, o); addInto(a1, acc, o + L); addInto(a2, acc, o + 2 * L); addInto(a3, acc, o + 3 * L);
+        addInto(a4, acc, o + 4 * L); addInto(a5, acc, o + 5 * L); addInto(a6, acc, o + 6 * L); addInto(a7, acc, o + 7 * L);
+        addInto(b0, acc, o1); addInto(b1, acc, o1 + L); addInto(b2, acc, o1 + 2 * L); addInto(b3, acc, o1 + 3 * L);
+        addInto(b4, acc, o1 + 4 * L); addInto(b5, acc, o1 + 5 * L); addInto(b6, acc, o1 + 6 * L); addInto(b7, acc, o1 + 7 * L);
     }
 
     /** The first {@code count} (≤ L) values at {@code byteOffset} as fp32, zeros beyond; never reads past them. */
