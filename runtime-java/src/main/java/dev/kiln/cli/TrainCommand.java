@@ -75,6 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** One finished run. */
     public record Run(double loss, String policy, String lossPhase, long seed, double finalPerplexity, double deltaPercent,
+                      double ownersPerplexity, double ownersDeltaPercent,
                       double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
                       double wallSeconds, TrainCurve curve) {}
 
@@ -138,7 +139,8 @@ public final class TrainCommand implements Callable<Integer> {
     private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless, double kernelDrop) {
         List<TrainCurve.Point> pts = c.points();
         return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.loss() == 0 ? "-" : s.phases().cliName(), s.seed(), c.finalPerplexity(),
-                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
+                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.finalOwnersPerplexity(),
+                100 * (c.finalOwnersPerplexity() / lossless.finalOwnersPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
                 pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), c);
     }
 
@@ -153,7 +155,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Mean over seeds per (loss, policy), with the spread of the paired change vs lossless. */
     static Table summary(List<Run> runs) {
-        Table t = new Table("loss", "policy", "loss in", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
+        Table t = new Table("loss", "policy", "loss in", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max",
+                "Δ owners' model", "Δ owners min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
             double ppl = g.stream().mapToDouble(Run::finalPerplexity).average().orElseThrow();
@@ -163,6 +166,9 @@ public final class TrainCommand implements Callable<Integer> {
             t.row(String.format("%.2f", f.loss()), f.policy(), f.lossPhase(), g.size(), String.format("%.4f", ppl),
                     f.loss() == 0 ? "(baseline)" : String.format("%+.2f %%", d + 0.0),
                     f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", dMin, dMax),
+                    f.loss() == 0 ? "" : String.format("%+.2f %%", g.stream().mapToDouble(Run::ownersDeltaPercent).average().orElseThrow() + 0.0),
+                    f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", g.stream().mapToDouble(Run::ownersDeltaPercent).min().orElseThrow(),
+                            g.stream().mapToDouble(Run::ownersDeltaPercent).max().orElseThrow()),
                     String.format("%.4f", g.stream().mapToDouble(Run::deliveredFraction).average().orElseThrow()),
                     Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),

@@ -52,7 +52,7 @@ public final class DataParallelWorker {
         double trainSum = 0;
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size())));
+        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);
@@ -68,15 +68,17 @@ public final class DataParallelWorker {
                 trainSum = 0;
                 trainCount = 0;
                 double val = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-                points.add(new TrainCurve.Point(step + 1, train, val, sync.replicaDrift(params, layout.size())));
+                double owners = validationLoss(gpt, sync.ownersModel(params), sync, preset.evalWindows(), ws, tokens, targets);
+                points.add(new TrainCurve.Point(step + 1, train, val, sync.replicaDrift(params, layout.size()), owners));
             }
             if (sync.rank() == 0 && progress != null) progress.accept(step + 1);
         }
         double finalLoss = validationLoss(gpt, params, sync, preset.finalWindows(), ws, tokens, targets);
+        double finalOwners = validationLoss(gpt, sync.ownersModel(params), sync, preset.finalWindows(), ws, tokens, targets);
         double delivered = sync.meanOverRanks(sync.deliveredFraction());
         if (paramsOut != null) System.arraycopy(params, 0, paramsOut, 0, Math.min(paramsOut.length, padded));
         double wall = sync.meanOverRanks((System.nanoTime() - start) / 1e9);
-        return new TrainCurve(List.copyOf(points), finalLoss, delivered, wall);
+        return new TrainCurve(List.copyOf(points), finalLoss, finalOwners, delivered, wall);
     }
 
     /**
