@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
+import dev.kiln.train.LossPhases;
+import dev.kiln.train.Optimizer;
 import dev.kiln.train.ProcessTraining;
 import dev.kiln.train.RunSpec;
 import dev.kiln.train.TrainCurve;
@@ -37,8 +39,26 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "demo", description = "Model and schedule: tiny, demo, small (default ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--steps", description = "Override the preset's number of steps.")
+    @Option(names = "--steps", description = "Override the preset's number of steps (warm-up becomes min(preset's, steps/10)).")
     Integer steps;
+
+    @Option(names = "--batch", description = "Override the preset's sequences per worker per step (demo: 8).")
+    Integer batch;
+
+    @Option(names = "--optimizer", description = "Owner-side optimiser: adamw (the presets') or sgd (heavy-ball momentum 0.9; "
+            + "peak lr " + TrainPreset.SGD_LR + " and no weight decay unless --lr / --weight-decay say otherwise).")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Override the peak learning rate (same warm-up and cosine schedule).")
+    Double lr;
+
+    @Option(names = "--weight-decay", description = "Override the decoupled weight decay.")
+    Double weightDecay;
+
+    @Option(names = "--loss-phase", split = ",", defaultValue = "both",
+            description = "Where the loss applies: both, reduce-scatter (gradients only), broadcast (parameters only); "
+                    + "a list runs each (attribution). In the namespace an nft rule matches the datagrams' phase byte (default ${DEFAULT-VALUE}).")
+    List<String> lossPhases;
 
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
@@ -54,21 +74,23 @@ public final class TrainCommand implements Callable<Integer> {
     String transport;
 
     /** One finished run. */
-    public record Run(double loss, String policy, long seed, double finalPerplexity, double deltaPercent,
+    public record Run(double loss, String policy, String lossPhase, long seed, double finalPerplexity, double deltaPercent,
+                      double ownersPerplexity, double ownersDeltaPercent,
                       double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
                       double wallSeconds, TrainCurve curve) {}
 
     @Override
     public Integer call() throws Exception {
         if (seeds < 1) throw new IllegalArgumentException("--seeds = " + seeds + "; must be >= 1");
-        TrainPreset p = TrainPreset.named(preset);
-        if (steps != null) p = p.withSteps(steps);
+        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay);
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
+        List<LossPhases> phases = lossPhases.stream().map(LossPhases::parse).toList();
         for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1);   // validates every p up front
         CharCorpus corpus = CharCorpus.kingJames();
         TrainRunner runner = runner(corpus);
-        System.err.printf("kiln train: preset %s (%d steps, context %d, dim %d, %d layers), %d workers, %s, corpus %d chars (vocab %d)%n",
-                p.name(), p.steps(), p.context(), p.dim(), p.layers(), workers, runner.describe(), corpus.length(), corpus.vocabSize());
+        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s), %d workers, %s, corpus %d chars (vocab %d)%n",
+                p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), workers,
+                runner.describe(), corpus.length(), corpus.vocabSize());
 
         List<Run> runs = new ArrayList<>();
         for (int seed = 1; seed <= seeds; seed++) {
@@ -78,9 +100,12 @@ public final class TrainCommand implements Callable<Integer> {
             runs.add(run(base, lossless, lossless, runner.lastKernelDropFraction()));
             for (double l : losses) {
                 if (l == 0) continue;
-                for (LossPolicy pol : pols) {
-                    RunSpec s = new RunSpec(p, workers, l, pol, seed);
-                    runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
+                for (LossPhases phase : phases) {
+                    for (LossPolicy pol : pols) {
+                        if (pol == LossPolicy.RELIABLE && phase != LossPhases.BOTH) continue;   // TCP loses in every phase
+                        RunSpec s = new RunSpec(p, workers, l, pol, seed, phase);
+                        runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
+                    }
                 }
             }
         }
@@ -113,13 +138,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static Run run(RunSpec s, TrainCurve c, TrainCurve lossless, double kernelDrop) {
         List<TrainCurve.Point> pts = c.points();
-        return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.seed(), c.finalPerplexity(),
-                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
+        return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.loss() == 0 ? "-" : s.phases().cliName(), s.seed(), c.finalPerplexity(),
+                100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.finalOwnersPerplexity(),
+                100 * (c.finalOwnersPerplexity() / lossless.finalOwnersPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
                 pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), c);
     }
 
     private TrainCurve runWithProgress(TrainRunner runner, RunSpec s) throws Exception {
-        String label = String.format("p=%.2f %-16s seed %d", s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.seed());
+        String label = String.format("p=%.2f %-16s%s seed %d", s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(),
+                s.phases() == LossPhases.BOTH ? "" : " (" + s.phases().cliName() + " only)", s.seed());
         ProgressBar bar = new ProgressBar(label, s.preset().steps());
         TrainCurve c = runner.run(s, bar::update);
         bar.done(String.format("ppl %.4f  %.0f s", c.finalPerplexity(), c.wallSeconds()));
@@ -128,16 +155,20 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Mean over seeds per (loss, policy), with the spread of the paired change vs lossless. */
     static Table summary(List<Run> runs) {
-        Table t = new Table("loss", "policy", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
+        Table t = new Table("loss", "policy", "loss in", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max",
+                "Δ owners' model", "Δ owners min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
             double ppl = g.stream().mapToDouble(Run::finalPerplexity).average().orElseThrow();
             double d = g.stream().mapToDouble(Run::deltaPercent).average().orElseThrow();
             double dMin = g.stream().mapToDouble(Run::deltaPercent).min().orElseThrow();
             double dMax = g.stream().mapToDouble(Run::deltaPercent).max().orElseThrow();
-            t.row(String.format("%.2f", f.loss()), f.policy(), g.size(), String.format("%.4f", ppl),
+            t.row(String.format("%.2f", f.loss()), f.policy(), f.lossPhase(), g.size(), String.format("%.4f", ppl),
                     f.loss() == 0 ? "(baseline)" : String.format("%+.2f %%", d + 0.0),
                     f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", dMin, dMax),
+                    f.loss() == 0 ? "" : String.format("%+.2f %%", g.stream().mapToDouble(Run::ownersDeltaPercent).average().orElseThrow() + 0.0),
+                    f.loss() == 0 ? "" : String.format("%+.2f..%+.2f %%", g.stream().mapToDouble(Run::ownersDeltaPercent).min().orElseThrow(),
+                            g.stream().mapToDouble(Run::ownersDeltaPercent).max().orElseThrow()),
                     String.format("%.4f", g.stream().mapToDouble(Run::deliveredFraction).average().orElseThrow()),
                     Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),
@@ -149,7 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static Map<String, List<Run>> groups(List<Run> runs) {
         Map<String, List<Run>> g = new LinkedHashMap<>();
-        for (Run r : runs) g.computeIfAbsent(String.format("%.4f %s", r.loss(), r.policy()), k -> new ArrayList<>()).add(r);
+        for (Run r : runs) g.computeIfAbsent(String.format("%.4f %s %s", r.loss(), r.policy(), r.lossPhase()), k -> new ArrayList<>()).add(r);
         return g;
     }
 
@@ -169,7 +200,8 @@ public final class TrainCommand implements Callable<Integer> {
         for (Run r : runs) if (r.loss() == 0) lossless.put(r.seed(), r);
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
-            String name = f.loss() == 0 ? "lossless" : String.format("p=%.0f%% %s", 100 * f.loss(), f.policy());
+            String name = f.loss() == 0 ? "lossless" : String.format("p=%.0f%% %s%s", 100 * f.loss(), f.policy(),
+                    "both".equals(f.lossPhase()) ? "" : " (" + f.lossPhase() + " only)");
             List<TrainCurve.Point> pts = f.curve().points();
             for (int i = 1; i < pts.size(); i++) {
                 int idx = i;

@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
+import dev.kiln.train.LossPhases;
+import dev.kiln.train.Optimizer;
 import dev.kiln.train.ProcessTraining;
 import dev.kiln.train.RunSpec;
 import dev.kiln.train.TrainPreset;
@@ -18,6 +20,11 @@ import java.util.concurrent.Callable;
 final class TrainWorkerCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "demo") String preset;
     @Option(names = "--steps") Integer steps;
+    @Option(names = "--batch") Integer batch;
+    @Option(names = "--optimizer") String optimizer;
+    @Option(names = "--lr") Double lr;
+    @Option(names = "--weight-decay") Double weightDecay;
+    @Option(names = "--loss-phase", defaultValue = "both") String lossPhase;
     @Option(names = "--loss", defaultValue = "0") double loss;
     @Option(names = "--policy", defaultValue = "rescale-by-count") String policy;
     @Option(names = "--seed", defaultValue = "1") long seed;
@@ -26,10 +33,9 @@ final class TrainWorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainPreset p = TrainPreset.named(preset);
-        if (steps != null && steps != p.steps()) p = p.withSteps(steps);
+        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay);
         int workers = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "1")));
-        ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed), netns);
+        ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed, LossPhases.parse(lossPhase)), netns);
         return 0;
     }
 }

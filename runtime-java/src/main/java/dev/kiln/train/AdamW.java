@@ -5,7 +5,7 @@ package dev.kiln.train;
  * the shard owner keeps the moments of its shard only, as in ZeRO-1. Decoupled weight decay applies where
  * the layout's decay mask says so (matrices and embeddings, not gains and biases).
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
     /** Optimiser hyper-parameters; {@code lr} is the peak of the schedule. */
     public record Hyper(double lr, double beta1, double beta2, double eps, double weightDecay) {
         public Hyper {
@@ -35,7 +35,7 @@ public final class AdamW {
         this.v = new float[to - from];
     }
 
-    /** One update of {@code params[from, to)} from {@code shardGrad[0, to - from)} at learning rate {@code lr}. */
+    @Override
     public void step(float[] params, float[] shardGrad, double lr) {
         steps++;
         double b1 = hyper.beta1(), b2 = hyper.beta2();

@@ -7,7 +7,7 @@ import java.util.function.IntConsumer;
 
 /**
  * One rank of data-parallel training: every step, forward and backward on its own data shard, clip, reduce-scatter
- * the gradient to the shard owners, AdamW on the shard this rank owns, broadcast the fresh shard. Replicas start
+ * the gradient to the shard owners, the optimiser (AdamW or SGD) on the shard this rank owns, broadcast the fresh shard. Replicas start
  * identical (same initialisation seed) and agree exactly unless packets are lost.
  */
 public final class DataParallelWorker {
@@ -43,8 +43,7 @@ public final class DataParallelWorker {
         float[] params = new float[padded], grad = new float[padded], shardGrad = new float[shard];
         layout.initialise(params, seed);
         int from = sync.rank() * shard;
-        AdamW adam = new AdamW(from, from + shard, layout.decayMask(padded),
-                new AdamW.Hyper(preset.lr(), 0.9, 0.95, 1e-8, preset.weightDecay()));
+        Optimizer optimizer = Optimizer.of(preset, from, from + shard, layout.decayMask(padded));
         int context = preset.context(), batch = preset.batch();
         int[] tokens = new int[batch * context], targets = new int[tokens.length];
         Gpt.Workspace ws = gpt.workspace(batch);
@@ -53,7 +52,7 @@ public final class DataParallelWorker {
         double trainSum = 0;
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size())));
+        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);
@@ -61,7 +60,7 @@ public final class DataParallelWorker {
             double norm = Math.sqrt(TrainKernels.sumOfSquares(grad, 0, layout.size()));
             if (norm > preset.clip()) TrainKernels.scale(grad, 0, layout.size(), (float) (preset.clip() / norm));
             sync.reduceScatterMean(grad, shardGrad);
-            adam.step(params, shardGrad, preset.learningRate(step));
+            optimizer.step(params, shardGrad, preset.learningRate(step));
             sync.broadcastShards(params);
             boolean last = step == preset.steps() - 1;
             if ((step + 1) % preset.evalEvery() == 0 || last) {
@@ -69,15 +68,17 @@ public final class DataParallelWorker {
                 trainSum = 0;
                 trainCount = 0;
                 double val = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-                points.add(new TrainCurve.Point(step + 1, train, val, sync.replicaDrift(params, layout.size())));
+                double owners = validationLoss(gpt, sync.ownersModel(params), sync, preset.evalWindows(), ws, tokens, targets);
+                points.add(new TrainCurve.Point(step + 1, train, val, sync.replicaDrift(params, layout.size()), owners));
             }
             if (sync.rank() == 0 && progress != null) progress.accept(step + 1);
         }
         double finalLoss = validationLoss(gpt, params, sync, preset.finalWindows(), ws, tokens, targets);
+        double finalOwners = validationLoss(gpt, sync.ownersModel(params), sync, preset.finalWindows(), ws, tokens, targets);
         double delivered = sync.meanOverRanks(sync.deliveredFraction());
         if (paramsOut != null) System.arraycopy(params, 0, paramsOut, 0, Math.min(paramsOut.length, padded));
         double wall = sync.meanOverRanks((System.nanoTime() - start) / 1e9);
-        return new TrainCurve(List.copyOf(points), finalLoss, delivered, wall);
+        return new TrainCurve(List.copyOf(points), finalLoss, finalOwners, delivered, wall);
     }
 
     /**

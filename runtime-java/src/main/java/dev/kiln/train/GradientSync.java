@@ -31,6 +31,12 @@ public interface GradientSync extends AutoCloseable {
      */
     double replicaDrift(float[] params, int length);
 
+    /**
+     * The owners' model: every rank's own shard of {@code params}, gathered exactly (a metric, like the drift). It is
+     * what the optimisers trained; a replica differs from it where broadcast packets were lost.
+     */
+    float[] ownersModel(float[] params);
+
     /** Fraction of the lossy-phase packets sent so far that arrived (1 for a reliable transport). */
     double deliveredFraction();
 

@@ -5,6 +5,9 @@ import dev.kiln.collective.inproc.InProcessGroup;
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.collective.lossy.LossyAllReduce;
 import dev.kiln.collective.lossy.LossyOptions;
+import dev.kiln.collective.lossy.LossyPhase;
+import dev.kiln.collective.wire.InProcessDatagramFabric;
+import dev.kiln.collective.wire.PhaseLossFabric;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +40,23 @@ public final class InProcessTraining {
     /** Result of one run: rank 0's curve and every rank's final parameters. */
     public record Result(TrainCurve curve, float[][] params) {}
 
+    /**
+     * Loss everywhere: the in-process fabric drops each datagram with p. Loss in one phase only: a lossless fabric
+     * whose endpoints are wrapped in a {@link PhaseLossFabric} that drops that phase's datagrams (seeded the same way).
+     */
+    private static LossyAllReduce[] lossyGroup(RunSpec spec, LossyOptions options) {
+        if (spec.phases() == LossPhases.BOTH) return LossyAllReduce.inProcessGroup(spec.workers(), spec.loss(), spec.seed(), options);
+        InProcessDatagramFabric fabric = new InProcessDatagramFabric(spec.workers(), 0.0, spec.seed());
+        byte[] phases = new byte[spec.phases().phases().size()];
+        int i = 0;
+        for (LossyPhase p : spec.phases().phases()) phases[i++] = p.wireCode();
+        LossyAllReduce[] out = new LossyAllReduce[spec.workers()];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = new LossyAllReduce(new PhaseLossFabric(fabric.endpoint(r), spec.loss(), spec.seed(), phases), options);
+        }
+        return out;
+    }
+
     public static Result run(CharCorpus corpus, RunSpec spec, IntConsumer progress) {
         int workers = spec.workers();
         DataParallelWorker worker = new DataParallelWorker(corpus, spec.preset(), spec.seed());
@@ -51,7 +71,7 @@ public final class InProcessTraining {
         } else {
             LossyOptions options = LossyOptions.defaults().withPolicy(spec.policy()).withAssumedLossRate(spec.loss())
                     .withPhaseDeadline(phaseDeadline(spec.loss()));
-            LossyAllReduce[] lossy = LossyAllReduce.inProcessGroup(workers, spec.loss(), spec.seed(), options);
+            LossyAllReduce[] lossy = lossyGroup(spec, options);
             for (int r = 0; r < workers; r++) syncs[r] = new LossyGradientSync(lossy[r], MetricsChannel.of(control.rank(r)), shard);
         }
         float[][] params = new float[workers][shard * workers];

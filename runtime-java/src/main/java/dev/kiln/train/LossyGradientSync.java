@@ -50,6 +50,8 @@ public final class LossyGradientSync implements GradientSync {
 
     @Override public double replicaDrift(float[] params, int length) { return metrics.relativeDrift(params, length); }
 
+    @Override public float[] ownersModel(float[] params) { return metrics.ownersModel(params, rank(), shardLength); }
+
     @Override public double deliveredFraction() { return lossy.profile().deliveredFraction(); }
 
     @Override

@@ -65,4 +65,20 @@ public final class MetricsChannel {
         }
         return norm == 0 ? 0 : Math.sqrt(ReplicaDrift.meanSquaredDeviation(replicas) / norm);
     }
+
+    /**
+     * The owners' model: shard r of the result is rank r's shard of {@code params} ({@code shardLength} floats each),
+     * gathered reliably to every rank. Under loss each replica holds some stale ranges of the shards it does not own;
+     * the owners' shards are the model the optimiser actually trained (what a sharded checkpoint would save).
+     */
+    public float[] ownersModel(float[] params, int rank, int shardLength) {
+        byte[] mine = new byte[shardLength * Float.BYTES];
+        MemorySegment.copy(params, rank * shardLength, MemorySegment.ofArray(mine), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, shardLength);
+        byte[][] all = gather.allGather(mine);
+        float[] out = new float[all.length * shardLength];
+        for (int r = 0; r < all.length; r++) {
+            MemorySegment.copy(MemorySegment.ofArray(all[r]), ValueLayout.JAVA_FLOAT_UNALIGNED, 0, out, r * shardLength, shardLength);
+        }
+        return out;
+    }
 }

@@ -49,7 +49,7 @@ public final class ProcessTraining implements TrainRunner {
     public TrainCurve run(RunSpec spec, IntConsumer progress) throws IOException, InterruptedException {
         lastKernelDrop = Double.NaN;
         List<Process> children = new ArrayList<>();
-        LossyNamespace ns = LossyNamespace.create("kiln-train-" + ProcessHandle.current().pid(), spec.loss());
+        LossyNamespace ns = LossyNamespace.create("kiln-train-" + ProcessHandle.current().pid(), spec.loss(), spec.phases().phases());
         Thread cleanup = new Thread(() -> {
             children.forEach(Process::destroyForcibly);
             ns.close();
@@ -107,9 +107,14 @@ public final class ProcessTraining implements TrainRunner {
         }
     }
 
+    /** Everything a worker needs to rebuild the same {@link RunSpec}: the preset by name plus every override. */
     static List<String> workerArgs(RunSpec s) {
-        return List.of("train", "worker", "--preset", s.preset().name(), "--steps", Integer.toString(s.preset().steps()),
-                "--loss", Double.toString(s.loss()), "--policy", s.policy().cliName(), "--seed", Long.toString(s.seed()));
+        TrainPreset p = s.preset();
+        return List.of("train", "worker", "--preset", p.name(), "--steps", Integer.toString(p.steps()),
+                "--batch", Integer.toString(p.batch()), "--optimizer", p.optimizer().cliName(), "--lr", Double.toString(p.lr()),
+                "--weight-decay", Double.toString(p.weightDecay()),
+                "--loss", Double.toString(s.loss()), "--policy", s.policy().cliName(), "--seed", Long.toString(s.seed()),
+                "--loss-phase", s.phases().cliName());
     }
 
     /** This JVM's java and module path, with a small heap and the serial collector: workers are single-threaded. */

@@ -45,6 +45,8 @@ public final class ReliableGradientSync implements GradientSync {
 
     @Override public double replicaDrift(float[] params, int length) { return metrics.relativeDrift(params, length); }
 
+    @Override public float[] ownersModel(float[] params) { return metrics.ownersModel(params, rank(), shardLength); }
+
     @Override public double deliveredFraction() { return 1.0; }
 
     @Override public void close() { comm.close(); }

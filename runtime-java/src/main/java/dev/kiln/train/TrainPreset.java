@@ -12,9 +12,14 @@ import java.util.stream.Collectors;
  * @param evalWindows   validation windows per curve point (spread over the workers)
  * @param finalWindows  validation windows for the final perplexity
  * @param clip          per-worker gradient-norm clip (before the reduce-scatter)
+ * @param optimizer     the owner-side optimiser; {@code lr} and {@code weightDecay} are its peak learning rate and decay
  */
 public record TrainPreset(String name, int context, int dim, int layers, int heads, int batch, int steps, int warmup,
-                          double lr, double weightDecay, double clip, int evalEvery, int evalWindows, int finalWindows) {
+                          double lr, double weightDecay, double clip, int evalEvery, int evalWindows, int finalWindows,
+                          Optimizer.Kind optimizer) {
+    /** SGD's default peak learning rate (momentum 0.9, no weight decay), chosen on lossless demo runs: see docs/train.md. */
+    public static final double SGD_LR = 0.3;
+
     public TrainPreset {
         positive("context", context);
         positive("dim", dim);
@@ -28,14 +33,33 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
         if (warmup < 0 || warmup >= steps) throw new IllegalArgumentException("warmup = " + warmup + "; must be in [0, steps = " + steps + ")");
         if (!(lr > 0)) throw new IllegalArgumentException("lr = " + lr + "; must be > 0");
         if (!(clip > 0)) throw new IllegalArgumentException("clip = " + clip + "; must be > 0");
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weightDecay = " + weightDecay + "; must be >= 0");
+        if (optimizer == null) throw new IllegalArgumentException("optimizer = null");
     }
 
     /** A few seconds: the tests and the demo's smoke runs. */
-    public static final TrainPreset TINY = new TrainPreset("tiny", 32, 32, 1, 2, 8, 60, 6, 3e-3, 0.1, 1.0, 20, 32, 64);
+    public static final TrainPreset TINY = new TrainPreset("tiny", 32, 32, 1, 2, 8, 60, 6, 3e-3, 0.1, 1.0, 20, 32, 64, Optimizer.Kind.ADAMW);
     /** The demo section and the 15-minute experiment on a 2-core machine. */
-    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 250, 20, 3e-3, 0.1, 1.0, 25, 64, 256);
+    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 250, 20, 3e-3, 0.1, 1.0, 25, 64, 256, Optimizer.Kind.ADAMW);
     /** A longer run for a machine with time to spare. */
-    public static final TrainPreset SMALL = new TrainPreset("small", 128, 128, 4, 4, 16, 2000, 100, 1e-3, 0.1, 1.0, 100, 128, 512);
+    public static final TrainPreset SMALL = new TrainPreset("small", 128, 128, 4, 4, 16, 2000, 100, 1e-3, 0.1, 1.0, 100, 128, 512, Optimizer.Kind.ADAMW);
+
+    /**
+     * A named preset with the command line's overrides (null: keep the preset's). Switching to SGD without an
+     * explicit learning rate / decay takes {@link #SGD_LR} and no weight decay. {@code kiln train} and its workers
+     * both build their preset here, so every process of a run trains the same configuration.
+     */
+    public static TrainPreset resolve(String name, Integer steps, Integer batch, Optimizer.Kind optimizer, Double lr, Double weightDecay) {
+        TrainPreset p = named(name);
+        if (steps != null && steps != p.steps()) p = p.withSteps(steps);
+        if (batch != null && batch != p.batch()) p = p.withBatch(batch);
+        Optimizer.Kind kind = optimizer == null ? p.optimizer() : optimizer;
+        boolean switched = kind != p.optimizer();
+        double newLr = lr != null ? lr : switched && kind == Optimizer.Kind.SGD ? SGD_LR : p.lr();
+        double newDecay = weightDecay != null ? weightDecay : switched && kind == Optimizer.Kind.SGD ? 0.0 : p.weightDecay();
+        if (kind != p.optimizer() || newLr != p.lr() || newDecay != p.weightDecay()) p = p.withOptimizer(kind, newLr, newDecay);
+        return p;
+    }
 
     public static TrainPreset named(String name) {
         for (TrainPreset p : new TrainPreset[]{TINY, DEMO, SMALL}) if (p.name.equals(name)) return p;
@@ -46,7 +70,19 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
     public TrainPreset withSteps(int newSteps) {
         int w = Math.min(warmup, Math.max(0, newSteps / 10));
         return new TrainPreset(name, context, dim, layers, heads, batch, newSteps, w, lr, weightDecay, clip,
-                Math.min(evalEvery, newSteps), evalWindows, finalWindows);
+                Math.min(evalEvery, newSteps), evalWindows, finalWindows, optimizer);
+    }
+
+    /** Sequences per worker per step (more tokens per step, same model and schedule). */
+    public TrainPreset withBatch(int newBatch) {
+        return new TrainPreset(name, context, dim, layers, heads, newBatch, steps, warmup, lr, weightDecay, clip,
+                evalEvery, evalWindows, finalWindows, optimizer);
+    }
+
+    /** Another optimiser with its peak learning rate and decoupled weight decay; the schedule's shape is kept. */
+    public TrainPreset withOptimizer(Optimizer.Kind kind, double newLr, double newWeightDecay) {
+        return new TrainPreset(name, context, dim, layers, heads, batch, steps, warmup, newLr, newWeightDecay, clip,
+                evalEvery, evalWindows, finalWindows, kind);
     }
 
     private static void positive(String field, int value) {

@@ -35,10 +35,10 @@ public final class LossyAllReduce implements ShardedParameterSync {
     /** Tensor ids on the wire for the sharded parameter path; {@link #allReduceMean} callers choose their own. */
     public static final int GRADIENT_TENSOR = 0x7FFF_0001;
     public static final int PARAMETER_TENSOR = 0x7FFF_0002;
-    static final byte PHASE_REDUCE_SCATTER = 1;
-    static final byte PHASE_ALL_GATHER = 2;
-    static final byte PHASE_BROADCAST = 3;
-    static final byte PHASE_ALL_TO_ALL = 4;
+    static final byte PHASE_REDUCE_SCATTER = LossyPhase.REDUCE_SCATTER.wireCode();
+    static final byte PHASE_ALL_GATHER = LossyPhase.ALL_GATHER.wireCode();
+    static final byte PHASE_BROADCAST = LossyPhase.BROADCAST.wireCode();
+    static final byte PHASE_ALL_TO_ALL = LossyPhase.ALL_TO_ALL.wireCode();
 
     private final DatagramExchange exchange;
     private final LossyOptions options;

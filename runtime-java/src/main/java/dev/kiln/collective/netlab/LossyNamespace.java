@@ -1,13 +1,19 @@
 package dev.kiln.collective.netlab;
 
+import dev.kiln.collective.lossy.LossyPhase;
+import dev.kiln.collective.wire.Packet;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Real kernel-level packet loss on one machine: a private network namespace (only its loopback, up)
@@ -59,6 +65,16 @@ public final class LossyNamespace implements AutoCloseable {
 
     /** Creates namespace {@code name} with loopback up and drop rules for {@code loss} in [0, 1). */
     public static LossyNamespace create(String name, double loss) {
+        return create(name, loss, EnumSet.allOf(LossyPhase.class));
+    }
+
+    /**
+     * As {@link #create(String, double)}, but the UDP rule drops only datagrams of {@code udpPhases}: it matches the
+     * phase byte of Kiln's header ({@code @th} offset = 8 B UDP header + {@link Packet#PHASE_OFFSET}), so loss can be
+     * put in the reduce-scatter alone or in the broadcast alone. The TCP rules are unchanged.
+     */
+    public static LossyNamespace create(String name, double loss, Set<LossyPhase> udpPhases) {
+        if (udpPhases == null || udpPhases.isEmpty()) throw new IllegalArgumentException("udpPhases must name at least one phase, was " + udpPhases);
         if (!name.matches("[a-z0-9-]{1,32}")) throw new IllegalArgumentException("namespace name must match [a-z0-9-]{1,32}, was " + name);
         if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1), was " + loss);
         String cause = unavailabilityCause();
@@ -67,7 +83,7 @@ public final class LossyNamespace implements AutoCloseable {
         LossyNamespace ns = new LossyNamespace(name, loss);
         try {
             Shell.run(List.of("ip", "-n", name, "link", "set", "lo", "up"), null);
-            Shell.run(List.of("ip", "netns", "exec", name, "nft", "-f", "-"), ruleset(loss));
+            Shell.run(List.of("ip", "netns", "exec", name, "nft", "-f", "-"), ruleset(loss, udpPhases));
             return ns;
         } catch (RuntimeException e) {
             ns.close();
@@ -75,16 +91,21 @@ public final class LossyNamespace implements AutoCloseable {
         }
     }
 
-    static String ruleset(double loss) {
+    static String ruleset(double loss) { return ruleset(loss, EnumSet.allOf(LossyPhase.class)); }
+
+    static String ruleset(double loss, Set<LossyPhase> udpPhases) {
         long threshold = Math.round(loss * 1_000_000);
         String drop = "numgen random mod 1000000 < " + threshold + " counter drop";
         String udp = range(UDP_PORT_BASE), tcp = range(TCP_PORT_BASE), mpi = range(MPI_PORT_BASE);
+        String udpDrop = udpPhases.containsAll(EnumSet.allOf(LossyPhase.class)) ? drop
+                : "@th," + 8 * (8 + Packet.PHASE_OFFSET) + ",8 { " + udpPhases.stream().map(p -> Integer.toString(p.wireCode()))
+                        .collect(Collectors.joining(", ")) + " } " + drop;
         return String.join("\n",
                 "table inet kiln {",
                 "  chain in {",
                 "    type filter hook input priority 0; policy accept;",
                 "    udp dport " + udp + " counter",
-                "    udp dport " + udp + " " + drop,
+                "    udp dport " + udp + " " + udpDrop,
                 "    tcp dport { " + tcp + ", " + mpi + " } counter",
                 "    tcp dport { " + tcp + ", " + mpi + " } " + drop,
                 "    tcp sport { " + tcp + ", " + mpi + " } counter",
