@@ -49,17 +49,14 @@ final class SplitKvDecodeCpu {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
 
     static void run(CpuLaunch l) {
-        MemorySegment q = l.buffer(0), kPool = l.buffer(1), vPool = l.buffer(2), table = l.buffer(3), lens = l.buffer(4);
-        MemorySegment outO = l.buffer(5), outLse = l.buffer(6);
-        int batch = l.intArg(7), hq = l.intArg(8), hkv = l.intArg(9), dk = l.intArg(10), dv = l.intArg(11);
-        int blockSize = l.intArg(12), maxBlocks = l.intArg(13), splits = l.intArg(14), dtype = l.intArg(15), vStride = l.intArg(16);
-        float scale = l.floatArg(17);
-        int group = hq / hkv;
-        CpuParallel.forEach(batch * hkv * splits, task -> {
+        DecodeArgs a = DecodeArgs.of(l);
+        MemorySegment kPool = a.kPool(), vPool = a.vPool(), table = a.table();
+        int hkv = a.hkv(), dk = a.dk(), dv = a.dv(), blockSize = a.blockSize(), maxBlocks = a.maxBlocks();
+        int splits = a.splits(), vStride = a.vStride(), group = a.group(), esize = a.elementBytes();
+        boolean bf16 = a.bf16();
+        CpuParallel.forEach(a.batch() * hkv * splits, task -> {
             int split = task % splits, kvh = (task / splits) % hkv, b = task / (splits * hkv);
-            int len = lens.getAtIndex(ValueLayout.JAVA_INT, b);
-            int chunk = Math.ceilDiv(len, splits);
-            int t0 = Math.min(len, split * chunk), t1 = Math.min(len, t0 + chunk);
+            int t0 = a.splitStart(b, split), t1 = a.splitEnd(b, split);
             float[][] s = SCRATCH.get();
             if (s[0].length < group * dk || s[2].length < group * dv) {
                 s[0] = new float[group * Math.max(dk, 1)];
@@ -67,15 +64,10 @@ final class SplitKvDecodeCpu {
                 s[2] = new float[group * dv];
             }
             float[] qs = s[0], sc = s[1], acc = s[2];
-            for (int g = 0; g < group; g++) {
-                long qBase = ((long) b * hq + (long) kvh * group + g) * dk;
-                for (int d = 0; d < dk; d++) qs[g * dk + d] = q.getAtIndex(ValueLayout.JAVA_FLOAT, qBase + d) * scale;
-            }
+            a.scaledQueries(b, kvh, qs);
             java.util.Arrays.fill(acc, 0, group * dv, 0f);
             float[] m = new float[group], sum = new float[group];
             java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
-            boolean bf16 = dtype == 1;
-            int esize = bf16 ? 2 : 4;
             boolean latent = vPool.address() == kPool.address() && vStride == dk;
             TileBuffers tb = TILES.get().ensure((long) TILE * dk * esize, latent ? 0 : (long) TILE * vStride * esize);
             for (int t = t0; t < t1; ) {
@@ -106,12 +98,7 @@ final class SplitKvDecodeCpu {
                 }
                 t += n;
             }
-            for (int g = 0; g < group; g++) {
-                long state = ((long) b * hq + (long) kvh * group + g) * splits + split;
-                float inv = sum[g] > 0 ? 1f / sum[g] : 0f;
-                for (int d = 0; d < dv; d++) outO.setAtIndex(ValueLayout.JAVA_FLOAT, state * dv + d, acc[g * dv + d] * inv);
-                outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, sum[g] > 0 ? m[g] + (float) Math.log(sum[g]) : Float.NEGATIVE_INFINITY);
-            }
+            a.writeStates(b, kvh, split, acc, m, sum);
         });
     }
 

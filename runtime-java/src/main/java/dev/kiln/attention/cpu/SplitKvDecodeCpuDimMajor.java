@@ -51,29 +51,21 @@ final class SplitKvDecodeCpuDimMajor {
      * The online-softmax state of every head of the sequence lives in the task: 32 heads × 128 floats.
      */
     static void run(CpuLaunch l) {
-        MemorySegment q = l.buffer(0), kPool = l.buffer(1), vPool = l.buffer(2), table = l.buffer(3), lens = l.buffer(4);
-        MemorySegment outO = l.buffer(5), outLse = l.buffer(6);
-        int batch = l.intArg(7), hq = l.intArg(8), hkv = l.intArg(9), dk = l.intArg(10), dv = l.intArg(11);
-        int blockSize = l.intArg(12), maxBlocks = l.intArg(13), splits = l.intArg(14), dtype = l.intArg(15), vStride = l.intArg(16);
-        float scale = l.floatArg(17);
-        int group = hq / hkv;
-        boolean bf16 = dtype == 1;
-        int es = bf16 ? 2 : 4;
-        CpuParallel.forEach(batch * splits, task -> {
+        DecodeArgs a = DecodeArgs.of(l);
+        MemorySegment kPool = a.kPool(), vPool = a.vPool(), table = a.table();
+        int hkv = a.hkv(), dk = a.dk(), dv = a.dv(), blockSize = a.blockSize(), maxBlocks = a.maxBlocks();
+        int splits = a.splits(), group = a.group(), es = a.elementBytes();
+        boolean bf16 = a.bf16();
+        long kRowBytes = (long) blockSize * es, vRowBytes = (long) a.vStride() * es;
+        CpuParallel.forEach(a.batch() * splits, task -> {
             int split = task % splits, b = task / splits;
-            int len = lens.getAtIndex(ValueLayout.JAVA_INT, b);
-            int chunk = Math.ceilDiv(len, splits);
-            int t0 = Math.min(len, split * chunk), t1 = Math.min(len, t0 + chunk);
+            int t0 = a.splitStart(b, split), t1 = a.splitEnd(b, split);
             HeadState[] heads = new HeadState[hkv];
             for (int kvh = 0; kvh < hkv; kvh++) {
                 heads[kvh] = new HeadState(group, dk, dv);
-                for (int g = 0; g < group; g++) {
-                    long qBase = ((long) b * hq + (long) kvh * group + g) * dk;
-                    for (int d = 0; d < dk; d++) heads[kvh].qs[g * dk + d] = q.getAtIndex(ValueLayout.JAVA_FLOAT, qBase + d) * scale;
-                }
+                a.scaledQueries(b, kvh, heads[kvh].qs);
             }
             float[] sc = new float[group * TILE];
-            long kRowBytes = (long) blockSize * es, vRowBytes = (long) vStride * es;
             for (int t = t0; t < t1; ) {
                 int block = t / blockSize, slot = t % blockSize;
                 int n = Math.min(TILE, Math.min(blockSize - slot, t1 - t));
@@ -86,15 +78,7 @@ final class SplitKvDecodeCpuDimMajor {
                 }
                 t += n;
             }
-            for (int kvh = 0; kvh < hkv; kvh++) {
-                HeadState h = heads[kvh];
-                for (int g = 0; g < group; g++) {
-                    long state = ((long) b * hq + (long) kvh * group + g) * splits + split;
-                    float inv = h.sum[g] > 0 ? 1f / h.sum[g] : 0f;
-                    for (int d = 0; d < dv; d++) outO.setAtIndex(ValueLayout.JAVA_FLOAT, state * dv + d, h.acc[g * dv + d] * inv);
-                    outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, h.sum[g] > 0 ? h.m[g] + (float) Math.log(h.sum[g]) : Float.NEGATIVE_INFINITY);
-                }
-            }
+            for (int kvh = 0; kvh < hkv; kvh++) a.writeStates(b, kvh, split, heads[kvh].acc, heads[kvh].m, heads[kvh].sum);
         });
     }
 
