@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
+import dev.kiln.train.DataSharding;
 import dev.kiln.train.LossPhases;
 import dev.kiln.train.Optimizer;
 import dev.kiln.train.ProcessTraining;
@@ -49,6 +50,11 @@ public final class TrainCommand implements Callable<Integer> {
             + "peak lr " + TrainPreset.SGD_LR + " and no weight decay unless --lr / --weight-decay say otherwise).")
     String optimizer;
 
+    @Option(names = "--sharding", description = "How the training text is divided among the workers: interleaved (blocks of "
+            + DataSharding.BLOCK + " characters dealt round-robin, every worker sees the whole Bible: the default) or contiguous "
+            + "(worker r gets the r-th part: heterogeneous data).")
+    String sharding;
+
     @Option(names = "--lr", description = "Override the peak learning rate (same warm-up and cosine schedule).")
     Double lr;
 
@@ -82,14 +88,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seeds < 1) throw new IllegalArgumentException("--seeds = " + seeds + "; must be >= 1");
-        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay);
+        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay,
+                sharding == null ? null : DataSharding.parse(sharding));
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
         List<LossPhases> phases = lossPhases.stream().map(LossPhases::parse).toList();
         for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1);   // validates every p up front
         CharCorpus corpus = CharCorpus.kingJames();
         TrainRunner runner = runner(corpus);
-        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s), %d workers, %s, corpus %d chars (vocab %d)%n",
-                p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), workers,
+        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, %s, corpus %d chars (vocab %d)%n",
+                p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), p.sharding(), workers,
                 runner.describe(), corpus.length(), corpus.vocabSize());
 
         List<Run> runs = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.train.CharCorpus;
+import dev.kiln.train.DataSharding;
 import dev.kiln.train.LossPhases;
 import dev.kiln.train.Optimizer;
 import dev.kiln.train.ProcessTraining;
@@ -23,6 +24,7 @@ final class TrainWorkerCommand implements Callable<Integer> {
     @Option(names = "--batch") Integer batch;
     @Option(names = "--optimizer") String optimizer;
     @Option(names = "--lr") Double lr;
+    @Option(names = "--sharding") String sharding;
     @Option(names = "--weight-decay") Double weightDecay;
     @Option(names = "--loss-phase", defaultValue = "both") String lossPhase;
     @Option(names = "--loss", defaultValue = "0") double loss;
@@ -33,7 +35,8 @@ final class TrainWorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay);
+        TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay,
+                sharding == null ? null : DataSharding.parse(sharding));
         int workers = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "1")));
         ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed, LossPhases.parse(lossPhase)), netns);
         return 0;

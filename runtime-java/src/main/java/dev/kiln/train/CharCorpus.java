@@ -47,13 +47,29 @@ public final class CharCorpus {
 
     /**
      * Fills {@code tokens}/{@code targets} with {@code batch} random windows of {@code context} characters from
-     * shard {@code shard} of {@code shards} equal contiguous parts of the training split (each worker its own data).
+     * shard {@code shard} of {@code shards} of the training split, divided as {@code sharding} says (each worker its
+     * own data). An interleaved window lies inside one block, so shards never share a character.
      */
-    public void trainBatch(SplittableRandom rnd, int shard, int shards, int batch, int context, int[] tokens, int[] targets) {
+    public void trainBatch(SplittableRandom rnd, DataSharding sharding, int shard, int shards, int batch, int context,
+                           int[] tokens, int[] targets) {
         if (shard < 0 || shard >= shards) throw new IllegalArgumentException("shard = " + shard + "; must be in [0, " + shards + ")");
-        int lo = (int) ((long) trainEnd * shard / shards), hi = (int) ((long) trainEnd * (shard + 1) / shards);
-        if (hi - lo <= context + 1) throw new IllegalArgumentException("training shard of " + (hi - lo) + " characters is shorter than context + 1 = " + (context + 1));
-        for (int b = 0; b < batch; b++) copyWindow(lo + rnd.nextInt(hi - lo - context), b, context, tokens, targets);
+        switch (sharding) {
+            case CONTIGUOUS -> {
+                int lo = (int) ((long) trainEnd * shard / shards), hi = (int) ((long) trainEnd * (shard + 1) / shards);
+                if (hi - lo <= context + 1) throw new IllegalArgumentException("training shard of " + (hi - lo) + " characters is shorter than context + 1 = " + (context + 1));
+                for (int b = 0; b < batch; b++) copyWindow(lo + rnd.nextInt(hi - lo - context), b, context, tokens, targets);
+            }
+            case INTERLEAVED -> {
+                int block = DataSharding.BLOCK, blocks = trainEnd / block;   // the tail after the last whole block is unused
+                int mine = (blocks - shard + shards - 1) / shards;            // blocks shard, shard + shards, ...
+                if (context + 1 >= block) throw new IllegalArgumentException("context + 1 = " + (context + 1) + " does not fit an interleaved block of " + block + " characters");
+                if (mine == 0) throw new IllegalArgumentException("training split of " + trainEnd + " characters has no block for shard " + shard + " of " + shards);
+                for (int b = 0; b < batch; b++) {
+                    int start = (shard + rnd.nextInt(mine) * shards) * block;
+                    copyWindow(start + rnd.nextInt(block - context), b, context, tokens, targets);
+                }
+            }
+        }
     }
 
     /**

@@ -54,7 +54,7 @@ public final class DataParallelWorker {
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
         points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
         for (int step = 0; step < preset.steps(); step++) {
-            corpus.trainBatch(data, sync.rank(), sync.size(), batch, context, tokens, targets);
+            corpus.trainBatch(data, preset.sharding(), sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);
             trainCount++;
             double norm = Math.sqrt(TrainKernels.sumOfSquares(grad, 0, layout.size()));

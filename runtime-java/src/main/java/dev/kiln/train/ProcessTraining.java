@@ -112,7 +112,7 @@ public final class ProcessTraining implements TrainRunner {
         TrainPreset p = s.preset();
         return List.of("train", "worker", "--preset", p.name(), "--steps", Integer.toString(p.steps()),
                 "--batch", Integer.toString(p.batch()), "--optimizer", p.optimizer().cliName(), "--lr", Double.toString(p.lr()),
-                "--weight-decay", Double.toString(p.weightDecay()),
+                "--weight-decay", Double.toString(p.weightDecay()), "--sharding", p.sharding().cliName(),
                 "--loss", Double.toString(s.loss()), "--policy", s.policy().cliName(), "--seed", Long.toString(s.seed()),
                 "--loss-phase", s.phases().cliName());
     }

@@ -13,10 +13,11 @@ import java.util.stream.Collectors;
  * @param finalWindows  validation windows for the final perplexity
  * @param clip          per-worker gradient-norm clip (before the reduce-scatter)
  * @param optimizer     the owner-side optimiser; {@code lr} and {@code weightDecay} are its peak learning rate and decay
+ * @param sharding      how the training text is divided among the workers
  */
 public record TrainPreset(String name, int context, int dim, int layers, int heads, int batch, int steps, int warmup,
                           double lr, double weightDecay, double clip, int evalEvery, int evalWindows, int finalWindows,
-                          Optimizer.Kind optimizer) {
+                          Optimizer.Kind optimizer, DataSharding sharding) {
     /** SGD's default peak learning rate (momentum 0.9, no weight decay), chosen on lossless demo runs: see docs/train.md. */
     public static final double SGD_LR = 0.3;
 
@@ -35,22 +36,25 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
         if (!(clip > 0)) throw new IllegalArgumentException("clip = " + clip + "; must be > 0");
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weightDecay = " + weightDecay + "; must be >= 0");
         if (optimizer == null) throw new IllegalArgumentException("optimizer = null");
+        if (sharding == null) throw new IllegalArgumentException("sharding = null");
     }
 
     /** A few seconds: the tests and the demo's smoke runs. */
-    public static final TrainPreset TINY = new TrainPreset("tiny", 32, 32, 1, 2, 8, 60, 6, 3e-3, 0.1, 1.0, 20, 32, 64, Optimizer.Kind.ADAMW);
+    public static final TrainPreset TINY = new TrainPreset("tiny", 32, 32, 1, 2, 8, 60, 6, 3e-3, 0.1, 1.0, 20, 32, 64, Optimizer.Kind.ADAMW, DataSharding.INTERLEAVED);
     /** The demo section and the 15-minute experiment on a 2-core machine. */
-    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 250, 20, 3e-3, 0.1, 1.0, 25, 64, 256, Optimizer.Kind.ADAMW);
+    public static final TrainPreset DEMO = new TrainPreset("demo", 64, 64, 2, 4, 8, 250, 20, 3e-3, 0.1, 1.0, 25, 64, 256, Optimizer.Kind.ADAMW, DataSharding.INTERLEAVED);
     /** A longer run for a machine with time to spare. */
-    public static final TrainPreset SMALL = new TrainPreset("small", 128, 128, 4, 4, 16, 2000, 100, 1e-3, 0.1, 1.0, 100, 128, 512, Optimizer.Kind.ADAMW);
+    public static final TrainPreset SMALL = new TrainPreset("small", 128, 128, 4, 4, 16, 2000, 100, 1e-3, 0.1, 1.0, 100, 128, 512, Optimizer.Kind.ADAMW, DataSharding.INTERLEAVED);
 
     /**
      * A named preset with the command line's overrides (null: keep the preset's). Switching to SGD without an
      * explicit learning rate / decay takes {@link #SGD_LR} and no weight decay. {@code kiln train} and its workers
      * both build their preset here, so every process of a run trains the same configuration.
      */
-    public static TrainPreset resolve(String name, Integer steps, Integer batch, Optimizer.Kind optimizer, Double lr, Double weightDecay) {
+    public static TrainPreset resolve(String name, Integer steps, Integer batch, Optimizer.Kind optimizer, Double lr, Double weightDecay,
+                                      DataSharding sharding) {
         TrainPreset p = named(name);
+        if (sharding != null && sharding != p.sharding()) p = p.withSharding(sharding);
         if (steps != null && steps != p.steps()) p = p.withSteps(steps);
         if (batch != null && batch != p.batch()) p = p.withBatch(batch);
         Optimizer.Kind kind = optimizer == null ? p.optimizer() : optimizer;
@@ -70,19 +74,25 @@ public record TrainPreset(String name, int context, int dim, int layers, int hea
     public TrainPreset withSteps(int newSteps) {
         int w = Math.min(warmup, Math.max(0, newSteps / 10));
         return new TrainPreset(name, context, dim, layers, heads, batch, newSteps, w, lr, weightDecay, clip,
-                Math.min(evalEvery, newSteps), evalWindows, finalWindows, optimizer);
+                Math.min(evalEvery, newSteps), evalWindows, finalWindows, optimizer, sharding);
     }
 
     /** Sequences per worker per step (more tokens per step, same model and schedule). */
     public TrainPreset withBatch(int newBatch) {
         return new TrainPreset(name, context, dim, layers, heads, newBatch, steps, warmup, lr, weightDecay, clip,
-                evalEvery, evalWindows, finalWindows, optimizer);
+                evalEvery, evalWindows, finalWindows, optimizer, sharding);
+    }
+
+    /** The same run with the training text divided among the workers another way. */
+    public TrainPreset withSharding(DataSharding newSharding) {
+        return new TrainPreset(name, context, dim, layers, heads, batch, steps, warmup, lr, weightDecay, clip,
+                evalEvery, evalWindows, finalWindows, optimizer, newSharding);
     }
 
     /** Another optimiser with its peak learning rate and decoupled weight decay; the schedule's shape is kept. */
     public TrainPreset withOptimizer(Optimizer.Kind kind, double newLr, double newWeightDecay) {
         return new TrainPreset(name, context, dim, layers, heads, batch, steps, warmup, newLr, newWeightDecay, clip,
-                evalEvery, evalWindows, finalWindows, kind);
+                evalEvery, evalWindows, finalWindows, kind, sharding);
     }
 
     private static void positive(String field, int value) {

@@ -68,7 +68,7 @@ class DataParallelTrainingTest {
     @Test
     void sgdWithMomentumTrainsAndIsBitIdenticalAcrossTransportsAtZeroLoss() {
         long seed = System.nanoTime();
-        TrainPreset sgd = TrainPreset.resolve("tiny", 40, null, Optimizer.Kind.SGD, null, null);
+        TrainPreset sgd = TrainPreset.resolve("tiny", 40, null, Optimizer.Kind.SGD, null, null, null);
         InProcessTraining.Result lossy = InProcessTraining.run(corpus, new RunSpec(sgd, 2, 0.0, LossPolicy.ZERO_FILL, seed), null);
         InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(sgd, 2, 0.0, LossPolicy.RELIABLE, seed), null);
         for (int r = 0; r < 2; r++) assertArrayEquals(reliable.params()[r], lossy.params()[r], "seed " + seed + ": rank " + r);

@@ -66,13 +66,13 @@ class SgdMomentumTest {
 
     @Test
     void switching_a_preset_to_sgd_takes_the_sgd_defaults_unless_told_otherwise() {
-        TrainPreset sgd = TrainPreset.resolve("demo", null, 16, Optimizer.Kind.SGD, null, null);
+        TrainPreset sgd = TrainPreset.resolve("demo", null, 16, Optimizer.Kind.SGD, null, null, null);
         assertEquals(Optimizer.Kind.SGD, sgd.optimizer());
         assertEquals(TrainPreset.SGD_LR, sgd.lr());
         assertEquals(0.0, sgd.weightDecay());
         assertEquals(16, sgd.batch());
-        assertEquals(TrainPreset.DEMO, TrainPreset.resolve("demo", null, null, null, null, null));
-        assertEquals(0.05, TrainPreset.resolve("demo", null, null, Optimizer.Kind.SGD, 0.05, null).lr());
+        assertEquals(TrainPreset.DEMO, TrainPreset.resolve("demo", null, null, null, null, null, null));
+        assertEquals(0.05, TrainPreset.resolve("demo", null, null, Optimizer.Kind.SGD, 0.05, null, null).lr());
         assertThrows(IllegalArgumentException.class, () -> Optimizer.Kind.parse("lion"));
     }
 }
