@@ -121,11 +121,10 @@ public final class PagedKvCache implements AutoCloseable {
                     encode(k, ((long) t * hkv + h) * dk, kRow, dk);
                     if (keyLayout == KeyLayout.TOKEN_MAJOR) {
                         write(kPool, row * dk * dtype.bytes(), kRow);
-                    } else { // column `slot` of the head's [kDim][blockSize] key block
-                        long head = ((long) page * hkv + h) * dk * blockSize;
-                        for (int d = 0; d < dk; d++) {
-                            write(kPool, (head + (long) d * blockSize + slot) * dtype.bytes(), kRow.asSlice((long) d * dtype.bytes(), dtype.bytes()));
-                        }
+                    } else { // column `slot` of the head's [kDim][blockSize] key block, in the cpu pool's host memory
+                        long head = ((long) page * hkv + h) * dk * blockSize, es = dtype.bytes();
+                        MemorySegment pool = kPool.hostSegment();
+                        for (int d = 0; d < dk; d++) MemorySegment.copy(kRow, d * es, pool, (head + (long) d * blockSize + slot) * es, es);
                     }
                     if (!shape.latentV()) {
                         encode(v, ((long) t * hkv + h) * dv, vRow, dv);

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Decode with a random-weight Llama- or MLA-shaped model on KVP x TPA emulated ranks; tokens/s and time per phase, HOP-B on vs off.")
 final class HelixDecodeCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "llama-8b-shape", description = "llama-8b-shape, mla-shape, test-gqa or test-mla (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "llama-8b-shape", description = "llama-8b-shape, mla-shape, moe-shape (Qwen3-30B-A3B widths: 128 experts, 8 per token), test-gqa, test-mla or test-moe (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--layers", description = "Layers (default: the preset's, chosen to fit 24 GiB).")
@@ -36,6 +36,10 @@ final class HelixDecodeCommand implements Callable<Integer> {
 
     @Option(names = "--tpa", defaultValue = "2", description = "Attention tensor-parallel width, <= KV heads (default: ${DEFAULT-VALUE}).")
     int tpa;
+
+    @Option(names = "--ep", defaultValue = "1", description = "Expert-parallel width of a mixture-of-experts FFN; the FFN runs on a TPF x EP grid "
+            + "with TPF = kvp*tpa/ep (dense models: 1; default: ${DEFAULT-VALUE}).")
+    int ep;
 
     @Option(names = "--context", defaultValue = "65536", description = "Prefilled context length (default: ${DEFAULT-VALUE}).")
     int context;
@@ -76,7 +80,8 @@ final class HelixDecodeCommand implements Callable<Integer> {
             case "both" -> List.of(false, true);
             default -> throw new IllegalArgumentException("--hop-b must be on, off or both, was '" + hopB + "'");
         };
-        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(appendBlock);
+        if (ep < 1 || (kvp * tpa) % ep != 0) throw new IllegalArgumentException("--ep must divide N = kvp*tpa = " + kvp * tpa + ", was " + ep);
+        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(appendBlock).withFfnGrid(kvp * tpa / ep, ep);
         KvDtype dtype = KvDtype.parse(kvDtype);
         List<Map<String, Object>> runs = new ArrayList<>();
         int mb = microBatches != null ? microBatches : batch;
@@ -126,8 +131,9 @@ final class HelixDecodeCommand implements Callable<Integer> {
             System.out.println(Json.write(out));
             return 0;
         }
-        System.out.printf("%s (%d layers, H %d, %d/%d heads, F %d), %s, context %d, batch %d, %s KV; %d ranks as threads on the cpu%n",
-                s.name(), s.layers(), s.hidden(), s.qHeads(), s.kvHeads(), s.ffn(), m, context, batch, dtype, m.size());
+        System.out.printf("%s (%d layers, H %d, %d/%d heads, F %d%s), %s, context %d, batch %d, %s KV; %d ranks as threads on the cpu%n",
+                s.name(), s.layers(), s.hidden(), s.qHeads(), s.kvHeads(), s.ffn(),
+                s.moe() ? " per expert, " + s.experts() + " experts, " + s.expertsPerToken() + " per token" : "", m, context, batch, dtype, m.size());
         List<String> header = new ArrayList<>(List.of("HOP-B", "micro-batches", "tokens/s", "ms/step"));
         for (Phase p : Phase.values()) header.add(p.name().toLowerCase() + " ms");
         Table t = new Table(header.toArray(String[]::new));

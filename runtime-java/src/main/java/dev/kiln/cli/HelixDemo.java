@@ -39,16 +39,18 @@ final class HelixDemo implements DemoSection {
                 }
             }
         }
-        if (backends.contains("cpu")) out.add(decode(seed));
+        if (backends.contains("cpu")) {
+            out.add(decode(ModelShape.testGqa(), 1, seed));
+            out.add(decode(ModelShape.testMoe(), 4, seed));   // MoE FFN on TPF 2 x EP 4
+        }
         return out;
     }
 
-    private static DemoResult decode(long seed) {
-        ModelShape s = ModelShape.testGqa();
+    private static DemoResult decode(ModelShape s, int ep, long seed) {
         int steps = 24, batch = 2;
         try (Device dev = Devices.open("cpu");
-             HelixDecoder one = new HelixDecoder(dev, config(s, 1, 1, batch, false, seed, steps));
-             HelixDecoder helix = new HelixDecoder(dev, config(s, 4, 2, batch, true, seed, steps))) {
+             HelixDecoder one = new HelixDecoder(dev, config(s, 1, 1, 1, batch, false, seed, steps));
+             HelixDecoder helix = new HelixDecoder(dev, config(s, 4, 2, ep, batch, true, seed, steps))) {
             SplittableRandom r = new SplittableRandom(seed);
             int[] tok = {r.nextInt(s.vocab()), r.nextInt(s.vocab())};
             double worst = 0;
@@ -64,13 +66,14 @@ final class HelixDemo implements DemoSection {
                     tok[q] = am;
                 }
             }
-            return new DemoResult("decode " + steps + " steps, KVP=4 TPA=2 HOP-B vs 1 rank", "cpu", worst <= 1e-5 && same,
+            String ffn = s.moe() ? ", " + s.experts() + "-expert FFN at TPF=" + 8 / ep + " EP=" + ep : "";
+            return new DemoResult("decode " + steps + " steps, KVP=4 TPA=2" + ffn + " HOP-B vs 1 rank", "cpu", worst <= 1e-5 && same,
                     String.format("worst logits rel err %.1e, argmax %s", worst, same ? "identical" : "DIFFERS"));
         }
     }
 
-    private static HelixDecoder.Config config(ModelShape s, int kvp, int tpa, int batch, boolean hopB, long seed, int steps) {
-        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(4);
+    private static HelixDecoder.Config config(ModelShape s, int kvp, int tpa, int ep, int batch, boolean hopB, long seed, int steps) {
+        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(4).withFfnGrid(kvp * tpa / ep, ep);
         return new HelixDecoder.Config(s, m, KvDtype.FP32, 8, batch, hopB ? batch : 1, hopB, 0, seed, steps + 1);
     }
 }

@@ -57,17 +57,20 @@ public final class HelixAttentionEmulator {
         try (Arena arena = Arena.ofConfined();
              PagedKvCache cache = new PagedKvCache(device, local, dtype, blockSize, batch, mine);
              HelixAttentionExchange ex = new HelixAttentionExchange(device, m, rank, batch, dv)) {
-            int lk = local.kvHeads();
-            MemorySegment kRow = arena.allocate((long) lk * dk * Float.BYTES);
-            MemorySegment vRow = arena.allocate((long) lk * dv * Float.BYTES);
+            // Positions arrive on a KVP rank in whole append blocks: one append per block, not per token.
+            int lk = local.kvHeads(), run = m.appendBlock();
+            MemorySegment kRun = arena.allocate((long) run * lk * dk * Float.BYTES);
+            MemorySegment vRun = arena.allocate((long) run * lk * dv * Float.BYTES);
             for (int b = 0; b < batch; b++) {
-                for (int p = 0; p < seq; p++) {
-                    if (m.kvOwner(p) != kvp) continue;
-                    for (int h = 0; h < lk; h++) {
-                        MemorySegment.copy(k, ((b * seq + p) * hkv + kv0 + h) * dk, kRow, ValueLayout.JAVA_FLOAT, (long) h * dk * Float.BYTES, dk);
-                        if (!shape.latentV()) MemorySegment.copy(v, ((b * seq + p) * hkv + kv0 + h) * dv, vRow, ValueLayout.JAVA_FLOAT, (long) h * dv * Float.BYTES, dv);
+                for (int p0 = 0; p0 < seq; p0 += run) {
+                    if (m.kvOwner(p0) != kvp) continue;
+                    int n = Math.min(run, seq - p0);
+                    for (int t = 0; t < n; t++) {
+                        long src = (long) (b * seq + p0 + t) * hkv + kv0;
+                        MemorySegment.copy(k, (int) (src * dk), kRun, ValueLayout.JAVA_FLOAT, (long) t * lk * dk * Float.BYTES, lk * dk);
+                        if (!shape.latentV()) MemorySegment.copy(v, (int) (src * dv), vRun, ValueLayout.JAVA_FLOAT, (long) t * lk * dv * Float.BYTES, lk * dv);
                     }
-                    cache.append(b, kRow, vRow, 1);
+                    cache.append(b, kRun, vRun, n);
                 }
             }
             int lq = local.qHeads();

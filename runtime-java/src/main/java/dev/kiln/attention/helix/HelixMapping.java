@@ -9,7 +9,9 @@ package dev.kiln.attention.helix;
  *       splits the sequence: KV position {@code p} lives on KVP rank {@code (p / appendBlock) mod kvp}.</li>
  *   <li>After the all-to-all among the {@code kvp} ranks of one TPA slice, each holds the merged output of
  *       {@link #mergedHeads} query heads: a TP = N layout for {@code W_O}.</li>
- *   <li>FFN: the same N ranks re-provisioned as TPF = N (dense; EP = 1 — the MoE grid is not built).</li>
+ *   <li>FFN: the same N ranks re-provisioned as a TPF × EP grid: rank {@code r} is EP rank {@code r / tpf}
+ *       and TPF rank {@code r % tpf}. EP splits the experts, TPF splits each expert's intermediate dim.
+ *       A dense FFN is TPF = N, EP = 1.</li>
  * </ul>
  */
 public record HelixMapping(int kvp, int tpa, int tpf, int ep, int qHeads, int kvHeads, int appendBlock) {
@@ -24,13 +26,19 @@ public record HelixMapping(int kvp, int tpa, int tpf, int ep, int qHeads, int kv
         if (tpa > kvHeads || kvHeads % tpa != 0) {
             throw new IllegalArgumentException("tpa must divide the " + kvHeads + " KV heads (tpa <= K, no KV duplication), was " + tpa);
         }
-        if (tpf != kvp * tpa) throw new IllegalArgumentException("tpf must equal N = kvp*tpa = " + kvp * tpa + " (dense FFN at TP=N), was " + tpf);
-        if (ep != 1) throw new IllegalArgumentException("ep must be 1: the MoE FFN grid is not implemented, was " + ep);
+        if (tpf < 1 || ep < 1 || (long) tpf * ep != (long) kvp * tpa) {
+            throw new IllegalArgumentException("the FFN grid tpf × ep must re-use the N = kvp*tpa = " + kvp * tpa + " ranks, was " + tpf + " × " + ep);
+        }
         if (appendBlock < 1) throw new IllegalArgumentException("appendBlock must be >= 1, was " + appendBlock);
     }
 
     public static HelixMapping of(int kvp, int tpa, int qHeads, int kvHeads) {
         return new HelixMapping(kvp, tpa, kvp * tpa, 1, qHeads, kvHeads, DEFAULT_APPEND_BLOCK);
+    }
+
+    /** The same attention layout with the FFN on a {@code tpf × ep} grid (MoE); {@code tpf * ep} must be N. */
+    public HelixMapping withFfnGrid(int newTpf, int newEp) {
+        return new HelixMapping(kvp, tpa, newTpf, newEp, qHeads, kvHeads, appendBlock);
     }
 
     public HelixMapping withAppendBlock(int block) {
@@ -80,10 +88,19 @@ public record HelixMapping(int kvp, int tpa, int tpf, int ep, int qHeads, int kv
         return Math.toIntExact(mine);
     }
 
-    /** Columns [first, first + count) of the FFN intermediate dim {@code ffn} on this rank (TPF = N). */
-    public int ffnFirst(int rank, int ffn) { check(rank); return (int) ((long) ffn * rank / size()); }
+    public int tpfRank(int rank) { check(rank); return rank % tpf; }
 
-    public int ffnCount(int rank, int ffn) { return (int) ((long) ffn * (rank + 1) / size()) - ffnFirst(rank, ffn); }
+    public int epRank(int rank) { check(rank); return rank / tpf; }
+
+    /** Columns [first, first + count) of the (per-expert) FFN intermediate dim {@code ffn} on this rank's TPF slice. */
+    public int ffnFirst(int rank, int ffn) { return (int) ((long) ffn * tpfRank(rank) / tpf); }
+
+    public int ffnCount(int rank, int ffn) { return (int) ((long) ffn * (tpfRank(rank) + 1) / tpf) - ffnFirst(rank, ffn); }
+
+    /** Experts [first, first + count) of {@code experts} held by this rank's EP group. */
+    public int firstExpert(int rank, int experts) { return (int) ((long) experts * epRank(rank) / ep); }
+
+    public int expertCount(int rank, int experts) { return (int) ((long) experts * (epRank(rank) + 1) / ep) - firstExpert(rank, experts); }
 
     private void check(int rank) {
         if (rank < 0 || rank >= size()) throw new IllegalArgumentException("rank must be in [0, " + size() + "), was " + rank);

@@ -16,7 +16,7 @@ import java.util.Map;
  * A decoder with random weights run as Helix on {@code N = kvp × tpa} emulated ranks (one thread each,
  * one {@link HelixRank} each): per layer, QKV for the rank's TPA slice, attention over its KV shard,
  * one all-to-all of (O, LSE) within its KVP group, merge, W_O at TP = N and an all-reduce, SwiGLU FFN
- * at TPF = N and an all-reduce. KV positions go to KVP ranks in staggered round-robin blocks of
+ * at TPF = N (or a mixture of experts on the TPF × EP grid) and an all-reduce. KV positions go to KVP ranks in staggered round-robin blocks of
  * {@link HelixMapping#appendBlock()} steps, keeping global positions for RoPE. With HOP-B the batch is
  * cut into micro-batches and each one's all-to-all runs while the next one's attention computes.
  * KVP = TPA = 1 is the single-rank decoder the Helix runs are compared with.
@@ -32,6 +32,12 @@ public final class HelixDecoder implements AutoCloseable {
         public Config {
             if (mapping.qHeads() != model.qHeads() || mapping.kvHeads() != model.kvHeads()) {
                 throw new IllegalArgumentException("mapping heads " + mapping.qHeads() + "/" + mapping.kvHeads() + " do not match model " + model.name());
+            }
+            if (!model.moe() && mapping.ep() != 1) {
+                throw new IllegalArgumentException("a dense FFN runs at TPF = N, EP = 1; ep was " + mapping.ep() + " for " + model.name());
+            }
+            if (model.moe() && mapping.ep() > model.experts()) {
+                throw new IllegalArgumentException("ep = " + mapping.ep() + " exceeds the " + model.experts() + " experts of " + model.name());
             }
             if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, was " + batch);
             if (microBatches < 1 || batch % microBatches != 0) {

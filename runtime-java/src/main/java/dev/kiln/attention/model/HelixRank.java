@@ -152,11 +152,15 @@ final class HelixRank implements AutoCloseable {
             times.add(Phase.W_O, t4 - t3);
             float[] xf = Ops.rmsNorm(x, batch, h, w.ffnNorm());
             int fc = m.ffnCount(rank, s.ffn());
-            float[] gate = new float[batch * fc], up = new float[batch * fc];
-            Ops.matmul(xf, batch, h, w.w1(), fc, gate);
-            Ops.matmul(xf, batch, h, w.w3(), fc, up);
-            Ops.swiglu(gate, up, batch * fc);
-            Ops.matmul(gate, batch, fc, w.w2(), h, y);
+            if (w.moe() != null) {
+                w.moe().forward(xf, batch, s, fc, y);   // this rank's experts and TPF slice; the all-reduce adds the rest
+            } else {
+                float[] gate = new float[batch * fc], up = new float[batch * fc];
+                Ops.matmul(xf, batch, h, w.w1(), fc, gate);
+                Ops.matmul(xf, batch, h, w.w3(), fc, up);
+                Ops.swiglu(gate, up, batch * fc);
+                Ops.matmul(gate, batch, fc, w.w2(), h, y);
+            }
             allReduce(y);
             Ops.addInPlace(x, y, batch * h);
             times.add(Phase.FFN, System.nanoTime() - t4);

@@ -19,19 +19,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HelixDecoderTest {
     static final int STEPS = 68;
 
-    @ParameterizedTest(name = "{0} KVP={1} TPA={2} append block {3} HOP-B {4}")
+    @ParameterizedTest(name = "{0} KVP={1} TPA={2} append block {3} HOP-B {4} EP={5}")
     @CsvSource({
-            "test-gqa, 4, 2, 4, true",
-            "test-gqa, 3, 1, 5, false",
-            "test-mla, 4, 1, 4, true",
+            "test-gqa, 4, 2, 4, true, 1",
+            "test-gqa, 3, 1, 5, false, 1",
+            "test-mla, 4, 1, 4, true, 1",
+            "test-moe, 4, 2, 4, true, 4",    // FFN on TPF 2 x EP 4
+            "test-moe, 3, 2, 5, false, 3",   // TPF 2 x EP 3: uneven expert groups
     })
-    void round_robin_helix_decode_matches_single_rank(String model, int kvp, int tpa, int appendBlock, boolean hopB) {
+    void round_robin_helix_decode_matches_single_rank(String model, int kvp, int tpa, int appendBlock, boolean hopB, int ep) {
         long seed = System.nanoTime();
         ModelShape s = ModelShape.named(model);
         int batch = 2;
         try (Device dev = Devices.open("cpu");
-             HelixDecoder single = new HelixDecoder(dev, config(s, 1, 1, appendBlock, batch, false, seed));
-             HelixDecoder helix = new HelixDecoder(dev, config(s, kvp, tpa, appendBlock, batch, hopB, seed))) {
+             HelixDecoder single = new HelixDecoder(dev, config(s, 1, 1, 1, appendBlock, batch, false, seed));
+             HelixDecoder helix = new HelixDecoder(dev, config(s, kvp, tpa, ep, appendBlock, batch, hopB, seed))) {
             SplittableRandom r = new SplittableRandom(seed);
             int[] tokens = {r.nextInt(s.vocab()), r.nextInt(s.vocab())};
             double worst = 0;
@@ -57,8 +59,8 @@ class HelixDecoderTest {
         }
     }
 
-    static HelixDecoder.Config config(ModelShape s, int kvp, int tpa, int appendBlock, int batch, boolean hopB, long seed) {
-        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(appendBlock);
+    static HelixDecoder.Config config(ModelShape s, int kvp, int tpa, int ep, int appendBlock, int batch, boolean hopB, long seed) {
+        HelixMapping m = HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()).withAppendBlock(appendBlock).withFfnGrid(kvp * tpa / ep, ep);
         return new HelixDecoder.Config(s, m, KvDtype.FP32, 8, batch, hopB ? batch : 1, hopB, 0, seed, STEPS + 1);
     }
 }
