@@ -202,16 +202,9 @@ final class SplitKvDecodeCpu {
             for (int j = 0; j < span; j += L) mx = mx.max(FloatVector.fromArray(F, sc, o + j));
             float tileMax = mx.reduceLanes(VectorOperators.MAX);
             float mNew = Math.max(m[g], tileMax);
-            FloatVector total = FloatVector.zero(F);
-            FloatVector mv = FloatVector.broadcast(F, mNew);
-            for (int j = 0; j < span; j += L) {
-                FloatVector p = FloatVector.fromArray(F, sc, o + j).sub(mv).lanewise(VectorOperators.EXP);
-                p.intoArray(sc, o + j);
-                total = total.add(p);
-            }
-            float tileSum = total.reduceLanes(VectorOperators.ADD);
+            float tileSum = SoftmaxExp.expInPlace(sc, o, span, mNew);
             if (mNew > m[g]) {
-                float alpha = (float) Math.exp(m[g] - mNew);
+                float alpha = (float) StrictMath.exp(m[g] - mNew);
                 sum[g] = sum[g] * alpha + tileSum;
                 if (alpha != 1f) scale(acc, g * dv, dv, alpha);
                 m[g] = mNew;
