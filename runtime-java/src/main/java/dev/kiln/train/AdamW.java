@@ -24,9 +24,7 @@ public final class AdamW implements Optimizer {
     private int steps;
 
     public AdamW(int from, int to, boolean[] decayMask, Hyper hyper) {
-        if (from < 0 || to < from || to > decayMask.length) {
-            throw new IllegalArgumentException("shard [" + from + ", " + to + ") is not inside [0, " + decayMask.length + ")");
-        }
+        Optimizer.checkShard(from, to, decayMask.length);
         this.from = from;
         this.to = to;
         this.decay = decayMask;

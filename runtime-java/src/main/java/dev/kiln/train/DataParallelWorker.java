@@ -53,6 +53,7 @@ public final class DataParallelWorker {
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
         points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
+        double drift = 0;
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, preset.sharding(), sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);
@@ -67,18 +68,30 @@ public final class DataParallelWorker {
                 double train = sync.meanOverRanks(trainSum / trainCount);
                 trainSum = 0;
                 trainCount = 0;
+                drift = sync.replicaDrift(params, layout.size());
                 double val = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-                double owners = validationLoss(gpt, sync.ownersModel(params), sync, preset.evalWindows(), ws, tokens, targets);
-                points.add(new TrainCurve.Point(step + 1, train, val, sync.replicaDrift(params, layout.size()), owners));
+                double owners = ownersLoss(gpt, params, drift, val, sync, preset.evalWindows(), ws, tokens, targets);
+                points.add(new TrainCurve.Point(step + 1, train, val, drift, owners));
             }
             if (sync.rank() == 0 && progress != null) progress.accept(step + 1);
         }
         double finalLoss = validationLoss(gpt, params, sync, preset.finalWindows(), ws, tokens, targets);
-        double finalOwners = validationLoss(gpt, sync.ownersModel(params), sync, preset.finalWindows(), ws, tokens, targets);
+        double finalOwners = ownersLoss(gpt, params, drift, finalLoss, sync, preset.finalWindows(), ws, tokens, targets);
         double delivered = sync.meanOverRanks(sync.deliveredFraction());
         if (paramsOut != null) System.arraycopy(params, 0, paramsOut, 0, Math.min(paramsOut.length, padded));
         double wall = sync.meanOverRanks((System.nanoTime() - start) / 1e9);
         return new TrainCurve(List.copyOf(points), finalLoss, finalOwners, delivered, wall);
+    }
+
+    /**
+     * The owners' model's validation loss. Drift exactly 0 means every replica equals the owners' model bit for bit
+     * (lossless and reliable runs, loss in the reduce-scatter only), so the replica's {@code loss} is reused instead
+     * of a second pass; drift is the same on every rank, so all ranks skip the gather together.
+     */
+    private double ownersLoss(Gpt gpt, float[] params, double drift, double loss, GradientSync sync, int windows,
+                              Gpt.Workspace ws, int[] tokens, int[] targets) {
+        if (drift == 0) return loss;
+        return validationLoss(gpt, sync.ownersModel(params), sync, windows, ws, tokens, targets);
     }
 
     /**

@@ -30,6 +30,13 @@ public interface Optimizer {
         public String toString() { return cliName; }
     }
 
+    /** Refuses a shard {@code [from, to)} outside a parameter vector of {@code length} floats. */
+    static void checkShard(int from, int to, int length) {
+        if (from < 0 || to < from || to > length) {
+            throw new IllegalArgumentException("shard [" + from + ", " + to + ") is not inside [0, " + length + ")");
+        }
+    }
+
     /** The optimiser for rank's shard {@code [from, to)}, as {@code preset} says. */
     static Optimizer of(TrainPreset preset, int from, int to, boolean[] decayMask) {
         return switch (preset.optimizer()) {

@@ -21,9 +21,7 @@ public final class SgdMomentum implements Optimizer {
     private final float[] buffer;
 
     public SgdMomentum(int from, int to, boolean[] decayMask, Hyper hyper) {
-        if (from < 0 || to < from || to > decayMask.length) {
-            throw new IllegalArgumentException("shard [" + from + ", " + to + ") is not inside [0, " + decayMask.length + ")");
-        }
+        Optimizer.checkShard(from, to, decayMask.length);
         this.from = from;
         this.to = to;
         this.decay = decayMask;
