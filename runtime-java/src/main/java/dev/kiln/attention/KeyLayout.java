@@ -12,9 +12,9 @@ import dev.kiln.device.Device;
  * {@link #DIM_MAJOR} stores a page's keys transposed, {@code [kDim][blockSize]}, so SIMD lanes run over
  * tokens: a score vector for 16 tokens is plain FMAs of broadcast query elements with contiguous key
  * rows, it lands in the layout the softmax wants, and both K and V are read front to back. MLA's latent
- * form keeps token-major keys, because its V is the first {@code vDim} elements of every key row; bf16
- * caches keep them too, because there the widening, not the reduction, is the cost, and the token-major
- * kernel measured faster (12.3 against 6.8 GB/s at S = 32K, {@code kiln helix bench --kv-dtype bf16}).
+ * form keeps token-major keys, because its V is the first {@code vDim} elements of every key row. bf16 caches
+ * are dim-major too since the dim-major kernel widens bf16 by a shift and a mask per 32 values (session 4:
+ * 17.7–21.1 against 10.0–12.6 GB/s for token-major at S = 64K–256K, {@code kiln helix bench --kv-dtype bf16}).
  */
 public enum KeyLayout {
     /** {@code [kvHeads][blockSize][kDim]} per page. */
@@ -22,9 +22,9 @@ public enum KeyLayout {
     /** {@code [kvHeads][kDim][blockSize]} per page: keys transposed within the page. */
     DIM_MAJOR;
 
-    /** The layout the device's decode kernel reads fastest: dim-major for fp32 on the cpu backend (except latent V). */
+    /** The layout the device's decode kernel reads fastest: dim-major on the cpu backend (except latent V), fp32 or bf16. */
     public static KeyLayout preferredFor(Device device, DecodeShape shape, KvDtype dtype) {
-        return "cpu".equals(device.info().backend()) && !shape.latentV() && dtype == KvDtype.FP32 ? DIM_MAJOR : TOKEN_MAJOR;
+        return "cpu".equals(device.info().backend()) && !shape.latentV() ? DIM_MAJOR : TOKEN_MAJOR;
     }
 
     /** The option value on the command line: {@code token-major} or {@code dim-major}. */

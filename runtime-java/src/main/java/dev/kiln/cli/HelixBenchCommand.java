@@ -45,7 +45,7 @@ final class HelixBenchCommand implements Callable<Integer> {
     int block;
 
     @Option(names = "--key-layout", split = ",", defaultValue = "auto",
-            description = "Key layout of the cache: auto (the device's preferred: dim-major for fp32 on cpu, token-major elsewhere, for bf16 and for MLA), "
+            description = "Key layout of the cache: auto (the device's preferred: dim-major on cpu, token-major elsewhere and for MLA), "
                     + "token-major or dim-major; a comma list measures each, side by side (default: ${DEFAULT-VALUE}).")
     List<String> keyLayouts;
 

@@ -31,9 +31,10 @@ import static dev.kiln.attention.cpu.SplitKvDecodeCpu.load;
  *   <li><b>Values</b> read row by row, whole rows of 8 vectors for two query heads at a time (16
  *       accumulators), so V streams front to back like K and the hardware prefetcher keeps up.</li>
  * </ul>
- * The fast paths are fp32. What they do not cover (bf16 storage, a tile shorter than
- * {@value SplitKvDecodeCpu#TILE} tokens, group sizes not a multiple of 4, {@code vDim} not a multiple of
- * 8 vectors) takes plain per-head loops, or the token-major kernel's V loops, which are correct for any shape.
+ * The fast paths read fp32, and bf16 on 16-lane vectors (see {@link #scores4x64Bf16}). What they do not cover
+ * (a tile shorter than {@value SplitKvDecodeCpu#TILE} tokens, group sizes not a multiple of 4, {@code vDim} not
+ * a multiple of 8 vectors) takes plain per-head loops, or the token-major kernel's V loops, which are correct
+ * for any shape.
  */
 final class SplitKvDecodeCpuDimMajor {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -78,7 +79,10 @@ final class SplitKvDecodeCpuDimMajor {
                 }
                 t += n;
             }
-            for (int kvh = 0; kvh < hkv; kvh++) a.writeStates(b, kvh, split, heads[kvh].acc, heads[kvh].m, heads[kvh].sum);
+            for (int kvh = 0; kvh < hkv; kvh++) {
+                if (bf16Values(bf16, group, dv)) unpairDims(heads[kvh].acc, group * dv);
+                a.writeStates(b, kvh, split, heads[kvh].acc, heads[kvh].m, heads[kvh].sum);
+            }
         });
     }
 
@@ -99,14 +103,25 @@ final class SplitKvDecodeCpuDimMajor {
     private static void tile(HeadState h, int group, int dk, int dv, MemorySegment kPool, long kBase, long kRowBytes,
                              MemorySegment vPool, long vBase, long vRowBytes, int n, float[] sc, boolean bf16) {
         int g = 0;
+        boolean pairedScores = false;
         if (n == TILE && !bf16) {
             for (; g + 4 <= group; g += 4) {
                 for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
             }
+        } else if (n == TILE && L == 16 && group % 4 == 0) { // bf16, the whole group: every row of sc paired
+            pairedScores = true;
+            for (; g < group; g += 4) {
+                for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64Bf16(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
+            }
         }
         for (; g < group; g++) scores1(h.qs, g, dk, kPool, kBase, kRowBytes, n, sc, bf16);
         SplitKvDecodeCpu.softmaxTile(sc, group, n, h.m, h.sum, h.acc, dv);
-        if (!bf16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0) {
+        if (bf16Values(bf16, group, dv)) {
+            int[] order = pairedScores ? PAIRED : NATURAL;
+            for (g = 0; g < group; g += 2) {
+                for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8Bf16(sc, order, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
+            }
+        } else if (!bf16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0) {
             for (g = 0; g < group; g += 2) {
                 for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8(sc, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
             }
@@ -235,6 +250,129 @@ final class SplitKvDecodeCpuDimMajor {
         addInto(a4, acc, o + 4 * L); addInto(a5, acc, o + 5 * L); addInto(a6, acc, o + 6 * L); addInto(a7, acc, o + 7 * L);
         addInto(b0, acc, o1); addInto(b1, acc, o1 + L); addInto(b2, acc, o1 + 2 * L); addInto(b3, acc, o1 + 3 * L);
         addInto(b4, acc, o1 + 4 * L); addInto(b5, acc, o1 + 5 * L); addInto(b6, acc, o1 + 6 * L); addInto(b7, acc, o1 + 7 * L);
+    }
+
+    /*
+     * bf16 without a conversion instruction. One 512-bit load holds 32 bf16 values, two per int lane, and a
+     * bf16 is the top half of the fp32 with the same bits: {@code lane << 16} is the even value as fp32 and
+     * {@code lane & 0xFFFF0000} the odd one. Two cheap integer ops per 32 values, which Zen 4 runs beside the
+     * FMAs (a widening conversion per 16 values would compete with them), at the price of order: the keys
+     * of a tile come out as even tokens, then odd ones, and a value row as even dimensions, then odd ones.
+     * The scores keep that order (softmax does not care; the V loop reads them through PAIRED), and the
+     * output accumulators keep it until {@link #unpairDims} puts them back when the task ends.
+     */
+
+    /** Score slot of each token of a paired tile: in every 32 tokens, the 16 even ones first, then the 16 odd. */
+    private static final int[] PAIRED = new int[TILE], NATURAL = new int[TILE];
+
+    static {
+        for (int j = 0; j < TILE; j++) {
+            NATURAL[j] = j;
+            PAIRED[j] = (j / 32) * 32 + (j % 2) * 16 + (j % 32) / 2;
+        }
+    }
+
+    private static final int ODD_HALF = 0xFFFF0000;
+
+    /** Whether the bf16 value loop (and so the paired order of the output accumulators) applies. */
+    private static boolean bf16Values(boolean bf16, int group, int dv) {
+        return bf16 && L == 16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0;
+    }
+
+    /**
+     * {@link #scores4x64} over bf16 keys: per key dimension, the tile's 64 keys are two 512-bit loads, split into
+     * four fp32 vectors (tokens 0, 2, .., 30; 1, 3, .., 31; 32, .., 62; 33, .., 63) by a shift and a mask.
+     */
+    private static void scores4x64Bf16(float[] qs, int g0, int dk, int d0, int d1, MemorySegment k, long base, long rowBytes, float[] sc, boolean first) {
+        int q0 = g0 * dk, q1 = q0 + dk, q2 = q1 + dk, q3 = q2 + dk;
+        long half = (long) L * Integer.BYTES; // 32 bf16 keys
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int d = d0; d < d1; d++) {
+            long r = base + d * rowBytes;
+            IntVector w = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, k, r, LE), x = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, k, r + half, LE);
+            FloatVector k0 = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), k1 = w.and(ODD_HALF).reinterpretAsFloats();
+            FloatVector k2 = x.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), k3 = x.and(ODD_HALF).reinterpretAsFloats();
+            FloatVector q = FloatVector.broadcast(F, qs[q0 + d]);
+            a0 = k0.fma(q, a0); a1 = k1.fma(q, a1); a2 = k2.fma(q, a2); a3 = k3.fma(q, a3);
+            q = FloatVector.broadcast(F, qs[q1 + d]);
+            b0 = k0.fma(q, b0); b1 = k1.fma(q, b1); b2 = k2.fma(q, b2); b3 = k3.fma(q, b3);
+            q = FloatVector.broadcast(F, qs[q2 + d]);
+            c0 = k0.fma(q, c0); c1 = k1.fma(q, c1); c2 = k2.fma(q, c2); c3 = k3.fma(q, c3);
+            q = FloatVector.broadcast(F, qs[q3 + d]);
+            e0 = k0.fma(q, e0); e1 = k1.fma(q, e1); e2 = k2.fma(q, e2); e3 = k3.fma(q, e3);
+        }
+        int o = g0 * TILE;
+        if (first) {
+            a0.intoArray(sc, o); a1.intoArray(sc, o + L); a2.intoArray(sc, o + 2 * L); a3.intoArray(sc, o + 3 * L);
+            o += TILE;
+            b0.intoArray(sc, o); b1.intoArray(sc, o + L); b2.intoArray(sc, o + 2 * L); b3.intoArray(sc, o + 3 * L);
+            o += TILE;
+            c0.intoArray(sc, o); c1.intoArray(sc, o + L); c2.intoArray(sc, o + 2 * L); c3.intoArray(sc, o + 3 * L);
+            o += TILE;
+            e0.intoArray(sc, o); e1.intoArray(sc, o + L); e2.intoArray(sc, o + 2 * L); e3.intoArray(sc, o + 3 * L);
+        } else {
+            addInto(a0, sc, o); addInto(a1, sc, o + L); addInto(a2, sc, o + 2 * L); addInto(a3, sc, o + 3 * L);
+            o += TILE;
+            addInto(b0, sc, o); addInto(b1, sc, o + L); addInto(b2, sc, o + 2 * L); addInto(b3, sc, o + 3 * L);
+            o += TILE;
+            addInto(c0, sc, o); addInto(c1, sc, o + L); addInto(c2, sc, o + 2 * L); addInto(c3, sc, o + 3 * L);
+            o += TILE;
+            addInto(e0, sc, o); addInto(e1, sc, o + L); addInto(e2, sc, o + 2 * L); addInto(e3, sc, o + 3 * L);
+        }
+    }
+
+    /**
+     * {@link #accumulate2x8} over bf16 values: a row segment of 128 dimensions is four 512-bit loads, eight fp32
+     * vectors by shift and mask, into accumulators in paired order (per 32 dimensions: even, then odd). The
+     * weight of token j is {@code p[order[j]]}: paired when the scores came from {@link #scores4x64Bf16}.
+     */
+    private static void accumulate2x8Bf16(float[] p, int[] order, int g, int n, MemorySegment v, long base, long rowBytes, int c, int dv, float[] acc) {
+        int o = g * dv + c, o1 = o + dv, p0 = g * TILE, p1 = p0 + TILE;
+        long vb = (long) L * Integer.BYTES, cb = (long) c * Short.BYTES;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z;
+        FloatVector a2 = z, a3 = z;
+        FloatVector a4 = z, a5 = z;
+        FloatVector a6 = z, a7 = z;
+        FloatVector b0 = z, b1 = z;
+        FloatVector b2 = z, b3 = z;
+        FloatVector b4 = z, b5 = z;
+        FloatVector b6 = z, b7 = z;
+        for (int j = 0; j < n; j++) {
+            long r = base + j * rowBytes + cb;
+            int at = order[j];
+            FloatVector w = FloatVector.broadcast(F, p[p0 + at]), x = FloatVector.broadcast(F, p[p1 + at]);
+            IntVector u = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, v, r, LE);
+            FloatVector v0 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); a0 = v0.fma(w, a0); b0 = v0.fma(x, b0);
+            FloatVector v1 = u.and(ODD_HALF).reinterpretAsFloats(); a1 = v1.fma(w, a1); b1 = v1.fma(x, b1);
+            u = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, v, r + vb, LE);
+            FloatVector v2 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); a2 = v2.fma(w, a2); b2 = v2.fma(x, b2);
+            FloatVector v3 = u.and(ODD_HALF).reinterpretAsFloats(); a3 = v3.fma(w, a3); b3 = v3.fma(x, b3);
+            u = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, v, r + 2 * vb, LE);
+            FloatVector v4 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); a4 = v4.fma(w, a4); b4 = v4.fma(x, b4);
+            FloatVector v5 = u.and(ODD_HALF).reinterpretAsFloats(); a5 = v5.fma(w, a5); b5 = v5.fma(x, b5);
+            u = IntVector.fromMemorySegment(SplitKvDecodeCpu.I, v, r + 3 * vb, LE);
+            FloatVector v6 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); a6 = v6.fma(w, a6); b6 = v6.fma(x, b6);
+            FloatVector v7 = u.and(ODD_HALF).reinterpretAsFloats(); a7 = v7.fma(w, a7); b7 = v7.fma(x, b7);
+        }
+        addInto(a0, acc, o); addInto(a1, acc, o + L); addInto(a2, acc, o + 2 * L); addInto(a3, acc, o + 3 * L);
+        addInto(a4, acc, o + 4 * L); addInto(a5, acc, o + 5 * L); addInto(a6, acc, o + 6 * L); addInto(a7, acc, o + 7 * L);
+        addInto(b0, acc, o1); addInto(b1, acc, o1 + L); addInto(b2, acc, o1 + 2 * L); addInto(b3, acc, o1 + 3 * L);
+        addInto(b4, acc, o1 + 4 * L); addInto(b5, acc, o1 + 5 * L); addInto(b6, acc, o1 + 6 * L); addInto(b7, acc, o1 + 7 * L);
+    }
+
+    /** Puts paired accumulators (per 32 dimensions: 16 even, then 16 odd) back into dimension order, in place. */
+    static void unpairDims(float[] acc, int length) {
+        float[] block = new float[32];
+        for (int base = 0; base < length; base += 32) {
+            for (int i = 0; i < 16; i++) {
+                block[2 * i] = acc[base + i];
+                block[2 * i + 1] = acc[base + 16 + i];
+            }
+            System.arraycopy(block, 0, acc, base, 32);
+        }
     }
 
     /** The first {@code count} (≤ L) values at {@code byteOffset} as fp32, zeros beyond; never reads past them. */
