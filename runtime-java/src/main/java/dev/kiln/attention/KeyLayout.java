@@ -22,9 +22,12 @@ public enum KeyLayout {
     /** {@code [kvHeads][kDim][blockSize]} per page: keys transposed within the page. */
     DIM_MAJOR;
 
-    /** The layout the device's decode kernel reads fastest: dim-major on the cpu backend (except latent V), fp32 or bf16. */
+    /** The layout the device's decode kernel reads fastest: dim-major on the cpu backend (except latent V; bf16 only with AVX-512). */
     public static KeyLayout preferredFor(Device device, DecodeShape shape, KvDtype dtype) {
-        return "cpu".equals(device.info().backend()) && !shape.latentV() ? DIM_MAJOR : TOKEN_MAJOR;
+        if (!"cpu".equals(device.info().backend()) || shape.latentV()) return TOKEN_MAJOR;
+        // The dim-major kernel's bf16 path needs 16-lane fp32 vectors; narrower, its fallback loses to token-major.
+        boolean avx512 = "512".equals(device.info().properties().get("vectorBits"));
+        return dtype == KvDtype.FP32 || avx512 ? DIM_MAJOR : TOKEN_MAJOR;
     }
 
     /** The option value on the command line: {@code token-major} or {@code dim-major}. */

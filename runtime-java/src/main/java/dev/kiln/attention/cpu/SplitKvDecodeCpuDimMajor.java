@@ -108,7 +108,7 @@ final class SplitKvDecodeCpuDimMajor {
             for (; g + 4 <= group; g += 4) {
                 for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
             }
-        } else if (n == TILE && L == 16 && group % 4 == 0) { // bf16, the whole group: every row of sc paired
+        } else if (n == TILE && L == 16 && group % 4 == 0) { // bf16 (16 lanes: AVX-512): every row of sc paired
             pairedScores = true;
             for (; g < group; g += 4) {
                 for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64Bf16(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
