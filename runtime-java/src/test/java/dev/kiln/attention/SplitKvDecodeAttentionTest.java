@@ -67,6 +67,11 @@ class SplitKvDecodeAttentionTest {
                     () -> new PagedKvCache(dev, DecodeShape.named("mla"), KvDtype.FP32, 64, 1, 64, KeyLayout.DIM_MAJOR));
             assertTrue(e.getMessage().contains("latent V"), e.getMessage());
             assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("gqa"), KvDtype.FP32) == KeyLayout.DIM_MAJOR);
+            // bf16 is dim-major only where the kernel's 16-lane bf16 path runs (AVX-512), token-major elsewhere.
+            boolean sixteenLanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() == 16;
+            assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("gqa"), KvDtype.BF16)
+                    == (sixteenLanes ? KeyLayout.DIM_MAJOR : KeyLayout.TOKEN_MAJOR));
+            assertTrue(KeyLayout.preferredFor(dev, DecodeShape.named("mla"), KvDtype.BF16) == KeyLayout.TOKEN_MAJOR);
         }
     }
 
