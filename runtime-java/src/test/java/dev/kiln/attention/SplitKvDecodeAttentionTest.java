@@ -30,6 +30,7 @@ class SplitKvDecodeAttentionTest {
             "mqa, 2, 300, 64, 3, bf16, dim-major",
             "mha, 1, 129, 64, 2, bf16, dim-major",
             "small, 3, 50, 7, 3, bf16, dim-major",
+            "group4-dv64, 2, 300, 64, 2, bf16, dim-major",
             "gqa, 2, 1000, 16, 0, fp32, token-major",
             "gqa, 1, 777, 64, 5, fp32, token-major",
             "mqa, 2, 300, 32, 3, fp32, token-major",
@@ -41,7 +42,11 @@ class SplitKvDecodeAttentionTest {
     })
     void matches_the_fp64_reference(String shapeName, int batch, int seq, int block, int splits, String dtypeName, String layoutName) {
         long seed = System.nanoTime();
-        DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
+        DecodeShape shape = switch (shapeName) {
+            case "small" -> new DecodeShape(6, 2, 40, 24, false);
+            case "group4-dv64" -> new DecodeShape(8, 2, 64, 64, false); // full score tiles, V rows too short for the paired V loop
+            default -> DecodeShape.named(shapeName);
+        };
         KvDtype dtype = KvDtype.parse(dtypeName);
         AttentionTestData data = AttentionTestData.random(shape, batch, seq, seed);
         try (Device dev = Devices.open("cpu")) {

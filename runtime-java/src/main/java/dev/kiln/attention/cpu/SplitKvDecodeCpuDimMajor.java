@@ -58,6 +58,7 @@ final class SplitKvDecodeCpuDimMajor {
         int splits = a.splits(), group = a.group(), es = a.elementBytes();
         boolean bf16 = a.bf16();
         long kRowBytes = (long) blockSize * es, vRowBytes = (long) a.vStride() * es;
+        boolean paired = pairedBf16(bf16, group, dv);
         CpuParallel.forEach(a.batch() * splits, task -> {
             int split = task % splits, b = task / splits;
             int t0 = a.splitStart(b, split), t1 = a.splitEnd(b, split);
@@ -75,12 +76,12 @@ final class SplitKvDecodeCpuDimMajor {
                     long head = page * hkv + kvh;
                     long kBase = (head * dk * blockSize + slot) * es; // key (d = 0, this slot)
                     long vBase = (head * blockSize + slot) * vRowBytes; // value row of this slot
-                    tile(heads[kvh], group, dk, dv, kPool, kBase, kRowBytes, vPool, vBase, vRowBytes, n, sc, bf16);
+                    tile(heads[kvh], group, dk, dv, kPool, kBase, kRowBytes, vPool, vBase, vRowBytes, n, sc, bf16, paired);
                 }
                 t += n;
             }
             for (int kvh = 0; kvh < hkv; kvh++) {
-                if (bf16Values(bf16, group, dv)) unpairDims(heads[kvh].acc, group * dv);
+                if (paired) unpairDims(heads[kvh].acc, group * dv);
                 a.writeStates(b, kvh, split, heads[kvh].acc, heads[kvh].m, heads[kvh].sum);
             }
         });
@@ -101,14 +102,14 @@ final class SplitKvDecodeCpuDimMajor {
 
     /** One KV head's n tokens of one page: scores, the online-softmax step, the V accumulation. */
     private static void tile(HeadState h, int group, int dk, int dv, MemorySegment kPool, long kBase, long kRowBytes,
-                             MemorySegment vPool, long vBase, long vRowBytes, int n, float[] sc, boolean bf16) {
+                             MemorySegment vPool, long vBase, long vRowBytes, int n, float[] sc, boolean bf16, boolean paired) {
         int g = 0;
         boolean pairedScores = false;
         if (n == TILE && !bf16) {
             for (; g + 4 <= group; g += 4) {
                 for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
             }
-        } else if (n == TILE && L == 16 && group % 4 == 0) { // bf16 (16 lanes: AVX-512): every row of sc paired
+        } else if (n == TILE && paired && group % 4 == 0) { // bf16: every row of sc in paired order, which only the paired V loop reads
             pairedScores = true;
             for (; g < group; g += 4) {
                 for (int d0 = 0; d0 < dk; d0 += D_BLOCK) scores4x64Bf16(h.qs, g, dk, d0, Math.min(dk, d0 + D_BLOCK), kPool, kBase, kRowBytes, sc, d0 == 0);
@@ -116,7 +117,7 @@ final class SplitKvDecodeCpuDimMajor {
         }
         for (; g < group; g++) scores1(h.qs, g, dk, kPool, kBase, kRowBytes, n, sc, bf16);
         SplitKvDecodeCpu.softmaxTile(sc, group, n, h.m, h.sum, h.acc, dv);
-        if (bf16Values(bf16, group, dv)) {
+        if (paired) {
             int[] order = pairedScores ? PAIRED : NATURAL;
             for (g = 0; g < group; g += 2) {
                 for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8Bf16(sc, order, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
@@ -277,8 +278,12 @@ final class SplitKvDecodeCpuDimMajor {
 
     private static final int ODD_HALF = 0xFFFF0000;
 
-    /** Whether the bf16 value loop (and so the paired order of the output accumulators) applies. */
-    private static boolean bf16Values(boolean bf16, int group, int dv) {
+    /**
+     * Whether a task reads bf16 through the paired loops: the V loop always (so the output accumulators are in
+     * paired order), the score loop on full tiles. Paired scores need the paired V loop to read them, so both
+     * hang on this one condition (16 lanes: AVX-512; V rows of whole 8-vector segments; head pairs).
+     */
+    private static boolean pairedBf16(boolean bf16, int group, int dv) {
         return bf16 && L == 16 && group % 2 == 0 && dv % (V_VECTORS * L) == 0;
     }
 
