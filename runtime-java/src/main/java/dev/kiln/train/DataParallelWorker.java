@@ -53,7 +53,7 @@ public final class DataParallelWorker {
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
         points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
-        double drift = 0;
+        double drift = 0; // after the loop: the final parameters' drift (the last step always evaluates)
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, preset.sharding(), sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);

@@ -11,23 +11,20 @@ package dev.kiln.train;
  * arrives, over-weights its own part of the text on the parameters it owns whenever others' packets are lost.
  */
 public enum DataSharding {
-    INTERLEAVED("interleaved"),
-    CONTIGUOUS("contiguous");
+    INTERLEAVED,
+    CONTIGUOUS;
 
     /** Characters per interleaved block: 16 windows of the demo context, far shorter than a book of the Bible. */
     public static final int BLOCK = 1024;
 
-    private final String cliName;
-
-    DataSharding(String cliName) { this.cliName = cliName; }
-
-    public String cliName() { return cliName; }
+    /** The option value: the constant's name in lower case. */
+    public String cliName() { return name().toLowerCase(java.util.Locale.ROOT); }
 
     public static DataSharding parse(String name) {
-        for (DataSharding s : values()) if (s.cliName.equals(name) || s.name().equalsIgnoreCase(name)) return s;
+        for (DataSharding s : values()) if (s.name().equalsIgnoreCase(name)) return s;
         throw new IllegalArgumentException("data sharding = '" + name + "'; allowed: interleaved, contiguous");
     }
 
     @Override
-    public String toString() { return cliName; }
+    public String toString() { return cliName(); }
 }
