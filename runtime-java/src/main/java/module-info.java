@@ -23,6 +23,7 @@ module dev.kiln {
     exports dev.kiln.device.cuda;
     exports dev.kiln.device.fpga;
     exports dev.kiln.bind.fpga;
+    exports dev.kiln.bind.cpu;
     exports dev.kiln.bind.xrt;
     exports dev.kiln.io;
     exports dev.kiln.basics;

@@ -35,6 +35,9 @@ import static dev.kiln.attention.cpu.SplitKvDecodeCpu.load;
  * (a tile shorter than {@value SplitKvDecodeCpu#TILE} tokens, group sizes not a multiple of 4, {@code vDim} not
  * a multiple of 8 vectors) takes plain per-head loops, or the token-major kernel's V loops, which are correct
  * for any shape.
+ *
+ * <p>On AVX-512 machines the fp32 shapes this kernel's fast loops cover run as C instead
+ * ({@link SplitKvDecodeCpuNative}): the same loops and roundings, plus the software prefetch Java cannot issue.
  */
 final class SplitKvDecodeCpuDimMajor {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -53,6 +56,10 @@ final class SplitKvDecodeCpuDimMajor {
      */
     static void run(CpuLaunch l) {
         DecodeArgs a = DecodeArgs.of(l);
+        if (SplitKvDecodeCpuNative.takes(a)) {
+            SplitKvDecodeCpuNative.run(a);
+            return;
+        }
         MemorySegment kPool = a.kPool(), vPool = a.vPool(), table = a.table();
         int hkv = a.hkv(), dk = a.dk(), dv = a.dv(), blockSize = a.blockSize(), maxBlocks = a.maxBlocks();
         int splits = a.splits(), group = a.group(), es = a.elementBytes();

@@ -30,7 +30,8 @@ public final class CpuBackend implements Backend {
                 Runtime.getRuntime().maxMemory(), 1,
                 Map.of("threads", Integer.toString(CpuParallel.threads()),
                         "java", Runtime.version().toString(),
-                        "vectorBits", Integer.toString(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()))));
+                        "vectorBits", Integer.toString(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()),
+                        "nativeKernels", CpuNativeKernels.isAvailable() ? "libkiln_cpu (AVX-512)" : "off: " + CpuNativeKernels.unavailabilityCause())));
     }
 
     @Override

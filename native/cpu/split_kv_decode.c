@@ -1,0 +1,261 @@
+/*
+ * libkiln_cpu: the cpu backend's split-KV decode attention over dim-major fp32 keys, in C with AVX-512, for one
+ * reason Java cannot meet: software prefetch. The Vector API kernel (SplitKvDecodeCpuDimMajor) computes a tile at
+ * ~38 GB/s per core in L2 and one core streams ~15-26 GB/s, but its FMA loops and its reads do not overlap (a Java
+ * load that misses is a demand load, which holds retirement), so a core gets 1/(1/stream + 1/math). Here every
+ * iteration of the inner loops also prefetches (into L2) one row of the tile the task reads next, which keeps the
+ * core's miss queue full while it computes.
+ *
+ * The arithmetic is the Java kernel's, operation for operation, so the two give the same bits:
+ *   - scores: full tiles of 64 tokens, four query heads at a time, per key dimension one FMA into 16 accumulators,
+ *     in chains of 64 dimensions (the first chain stores the score row, later ones add to it); partial tiles one
+ *     head and 16 tokens at a time in two interleaved chains (even and odd dimensions) per 64 dimensions;
+ *   - softmax: e^(s - max) by Cody-Waite reduction and a degree-7 Taylor polynomial (SoftmaxExp), the tile's sum in
+ *     lane order, the running sum rescaled by (float) exp((double) (m_old - m_new));
+ *   - values: per output element, the tile's weighted sum from zero in token order, then added to the accumulator.
+ * Built with -ffp-contract=off: a contracted a*b+c anywhere would change the bits.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TILE 64     /* tokens per tile, as SplitKvDecodeCpu.TILE */
+#define D_BLOCK 64  /* key dimensions per FMA chain, as SplitKvDecodeCpuDimMajor.D_BLOCK */
+#define LANES 16
+
+#define KILN_CPU_OK 0
+#define KILN_CPU_BAD_ARGUMENT (-1)
+#define KILN_CPU_NO_MEMORY (-2)
+
+/* Compiled for any x86-64: the caller asks this before it calls anything below. */
+int kiln_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,fma")
+
+/* e^x for x = s - max <= 0, exactly as SoftmaxExp.expInPlace computes it lane by lane. */
+static inline __m512 exp_nonpositive(__m512 x) {
+    const __m512 lowest = _mm512_set1_ps(-87.3f);
+    __mmask16 underflow = _mm512_cmp_ps_mask(x, lowest, _CMP_LT_OQ);
+    __m512 xc = _mm512_max_ps(x, lowest);
+    __m512i k = _mm512_cvttps_epi32(_mm512_sub_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(0.5f)));
+    __m512 kf = _mm512_cvtepi32_ps(k);
+    __m512 r = _mm512_fmadd_ps(kf, _mm512_set1_ps(-1.42860682030941723e-6f), _mm512_fmadd_ps(kf, _mm512_set1_ps(-0.693145751953125f), xc));
+    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 5040), r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
+    return _mm512_mask_blend_ps(underflow, _mm512_mul_ps(p, scale), _mm512_setzero_ps());
+}
+
+static inline void prefetch_row(const float *p) {
+    const char *c = (const char *) p;
+    _mm_prefetch(c, _MM_HINT_T1);
+    _mm_prefetch(c + 64, _MM_HINT_T1);
+    _mm_prefetch(c + 128, _MM_HINT_T1);
+    _mm_prefetch(c + 192, _MM_HINT_T1);
+}
+
+/*
+ * Scores of query heads g0..g0+3 over key dimensions [d0, d1) for a full tile; k points at the tile's first key
+ * of dimension 0, rows are `row` floats apart. next_k, when not NULL, is the next tile's key (same row stride):
+ * its row d is prefetched while row d is computed.
+ */
+static void scores4x64(const float *qs, int g0, int dk, int d0, int d1, const float *k, long row, float *sc, int first,
+                       const float *next_k) {
+    const float *q0 = qs + (long) g0 * dk, *q1 = q0 + dk, *q2 = q1 + dk, *q3 = q2 + dk;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+    for (int d = d0; d < d1; d++) {
+        const float *r = k + d * row;
+        if (next_k) prefetch_row(next_k + d * row);
+        __m512 k0 = _mm512_loadu_ps(r), k1 = _mm512_loadu_ps(r + 16), k2 = _mm512_loadu_ps(r + 32), k3 = _mm512_loadu_ps(r + 48);
+        __m512 w = _mm512_set1_ps(q0[d]);
+        a0 = _mm512_fmadd_ps(k0, w, a0); a1 = _mm512_fmadd_ps(k1, w, a1); a2 = _mm512_fmadd_ps(k2, w, a2); a3 = _mm512_fmadd_ps(k3, w, a3);
+        w = _mm512_set1_ps(q1[d]);
+        b0 = _mm512_fmadd_ps(k0, w, b0); b1 = _mm512_fmadd_ps(k1, w, b1); b2 = _mm512_fmadd_ps(k2, w, b2); b3 = _mm512_fmadd_ps(k3, w, b3);
+        w = _mm512_set1_ps(q2[d]);
+        c0 = _mm512_fmadd_ps(k0, w, c0); c1 = _mm512_fmadd_ps(k1, w, c1); c2 = _mm512_fmadd_ps(k2, w, c2); c3 = _mm512_fmadd_ps(k3, w, c3);
+        w = _mm512_set1_ps(q3[d]);
+        e0 = _mm512_fmadd_ps(k0, w, e0); e1 = _mm512_fmadd_ps(k1, w, e1); e2 = _mm512_fmadd_ps(k2, w, e2); e3 = _mm512_fmadd_ps(k3, w, e3);
+    }
+    __m512 acc[16] = {a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, e0, e1, e2, e3};
+    for (int h = 0; h < 4; h++) {
+        for (int i = 0; i < 4; i++) {
+            float *o = sc + (long) (g0 + h) * TILE + i * LANES;
+            __m512 x = acc[h * 4 + i];
+            _mm512_storeu_ps(o, first ? x : _mm512_add_ps(x, _mm512_loadu_ps(o)));
+        }
+    }
+}
+
+/* Scores of one query head for the tile's first n tokens (any n <= TILE), 16 tokens at a time (scores1 in Java). */
+static void scores1(const float *qs, int g, int dk, const float *k, long row, int n, float *sc) {
+    const float *q = qs + (long) g * dk;
+    for (int i = 0; i < n; i += LANES) {
+        int count = n - i < LANES ? n - i : LANES;
+        __mmask16 m = (__mmask16) ((1u << count) - 1u);
+        const float *col = k + i;
+        __m512 total = _mm512_setzero_ps();
+        for (int d0 = 0; d0 < dk; d0 += D_BLOCK) {
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+            int d = d0, end = dk < d0 + D_BLOCK ? dk : d0 + D_BLOCK;
+            for (; d + 2 <= end; d += 2) {
+                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, col + d * row), _mm512_set1_ps(q[d]), a0);
+                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, col + (d + 1) * row), _mm512_set1_ps(q[d + 1]), a1);
+            }
+            if (d < end) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, col + d * row), _mm512_set1_ps(q[d]), a0);
+            total = _mm512_add_ps(total, _mm512_add_ps(a0, a1));
+        }
+        _mm512_mask_storeu_ps(sc + (long) g * TILE + i, m, total);
+    }
+}
+
+/* The online-softmax step of every head of the group over the tile's n scores (SplitKvDecodeCpu.softmaxTile). */
+static void softmax_tile(float *sc, int group, int n, float *m, float *sum, float *acc, int dv) {
+    int span = (n + LANES - 1) / LANES * LANES;
+    for (int g = 0; g < group; g++) {
+        float *s = sc + (long) g * TILE;
+        for (int j = n; j < span; j++) s[j] = -INFINITY;
+        __m512 mx = _mm512_set1_ps(-INFINITY);
+        for (int j = 0; j < span; j += LANES) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
+        float tile_max = _mm512_reduce_max_ps(mx);
+        float m_new = m[g] > tile_max ? m[g] : tile_max;
+        __m512 mv = _mm512_set1_ps(m_new), total = _mm512_setzero_ps();
+        for (int j = 0; j < span; j += LANES) {
+            __m512 p = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv));
+            _mm512_storeu_ps(s + j, p);
+            total = _mm512_add_ps(total, p);
+        }
+        float lanes[LANES], tile_sum = 0;
+        _mm512_storeu_ps(lanes, total);
+        for (int i = 0; i < LANES; i++) tile_sum += lanes[i];
+        if (m_new > m[g]) {
+            float alpha = (float) exp((double) (m[g] - m_new));
+            sum[g] = sum[g] * alpha + tile_sum;
+            if (alpha != 1.0f) {
+                float *a = acc + (long) g * dv;
+                for (int d = 0; d < dv; d += LANES) _mm512_storeu_ps(a + d, _mm512_mul_ps(_mm512_loadu_ps(a + d), _mm512_set1_ps(alpha)));
+            }
+            m[g] = m_new;
+        } else {
+            sum[g] += tile_sum;
+        }
+    }
+}
+
+/*
+ * acc[g0..g0+3][c .. c+64) += sum_j p[g][j] * v_j[c .. c+64): the tile's sum starts from zero in token order and is
+ * added to acc at the end. next_v, when not NULL, is the next tile's value row 0 (same stride); row j's segment
+ * is prefetched while row j is read.
+ */
+static void accumulate4x64(const float *p, int g0, int n, const float *v, long row, int c, int dv, float *acc, const float *next_v) {
+    const float *p0 = p + (long) g0 * TILE, *p1 = p0 + TILE, *p2 = p1 + TILE, *p3 = p2 + TILE;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    __m512 c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+    for (int j = 0; j < n; j++) {
+        const float *r = v + j * row + c;
+        if (next_v) prefetch_row(next_v + j * row + c);
+        __m512 v0 = _mm512_loadu_ps(r), v1 = _mm512_loadu_ps(r + 16), v2 = _mm512_loadu_ps(r + 32), v3 = _mm512_loadu_ps(r + 48);
+        __m512 w = _mm512_set1_ps(p0[j]);
+        a0 = _mm512_fmadd_ps(v0, w, a0); a1 = _mm512_fmadd_ps(v1, w, a1); a2 = _mm512_fmadd_ps(v2, w, a2); a3 = _mm512_fmadd_ps(v3, w, a3);
+        w = _mm512_set1_ps(p1[j]);
+        b0 = _mm512_fmadd_ps(v0, w, b0); b1 = _mm512_fmadd_ps(v1, w, b1); b2 = _mm512_fmadd_ps(v2, w, b2); b3 = _mm512_fmadd_ps(v3, w, b3);
+        w = _mm512_set1_ps(p2[j]);
+        c0 = _mm512_fmadd_ps(v0, w, c0); c1 = _mm512_fmadd_ps(v1, w, c1); c2 = _mm512_fmadd_ps(v2, w, c2); c3 = _mm512_fmadd_ps(v3, w, c3);
+        w = _mm512_set1_ps(p3[j]);
+        e0 = _mm512_fmadd_ps(v0, w, e0); e1 = _mm512_fmadd_ps(v1, w, e1); e2 = _mm512_fmadd_ps(v2, w, e2); e3 = _mm512_fmadd_ps(v3, w, e3);
+    }
+    __m512 sums[16] = {a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, e0, e1, e2, e3};
+    for (int h = 0; h < 4; h++) {
+        for (int i = 0; i < 4; i++) {
+            float *o = acc + (long) (g0 + h) * dv + c + i * LANES;
+            _mm512_storeu_ps(o, _mm512_add_ps(sums[h * 4 + i], _mm512_loadu_ps(o)));
+        }
+    }
+}
+
+/*
+ * One task of SplitKvDecodeCpuDimMajor: sequence b, split `split`, tokens [t0, t1), every KV head of each page
+ * before the next page. Keys are [page][kvHead][dk][blockSize], values [page][kvHead][blockSize][vStride]; the
+ * task writes the partial (O, LSE) of every query head of the sequence for this split. Needs fp32, a group
+ * (hq / hkv) that is a multiple of 4 and dv a multiple of 64.
+ */
+int kiln_split_kv_decode_dim_major_f32(const float *q, const float *k_pool, const float *v_pool, const int32_t *table,
+                                       float *out_o, float *out_lse, int32_t b, int32_t split, int32_t t0, int32_t t1,
+                                       int32_t hq, int32_t hkv, int32_t dk, int32_t dv, int32_t v_stride,
+                                       int32_t block_size, int32_t max_blocks, int32_t splits, float scale) {
+    if (hkv <= 0 || hq % hkv != 0 || (hq / hkv) % 4 != 0 || dk <= 0 || dv <= 0 || dv % 64 != 0 || v_stride < dv
+        || block_size <= 0 || splits <= 0 || t0 < 0 || t1 < t0) {
+        return KILN_CPU_BAD_ARGUMENT;
+    }
+    int group = hq / hkv;
+    long q_floats = (long) hq * dk, acc_floats = (long) hq * dv;
+    float *scratch = malloc(sizeof(float) * (q_floats + acc_floats + 2L * hq + (long) group * TILE));
+    if (!scratch) return KILN_CPU_NO_MEMORY;
+    float *qs = scratch, *acc = qs + q_floats, *m = acc + acc_floats, *sum = m + hq, *sc = sum + hq;
+    for (long i = 0; i < q_floats; i++) qs[i] = q[(long) b * hq * dk + i] * scale;
+    memset(acc, 0, sizeof(float) * acc_floats);
+    for (int h = 0; h < hq; h++) { m[h] = -INFINITY; sum[h] = 0; }
+
+    long k_row = block_size, v_row = v_stride;
+    long k_head = (long) dk * block_size, v_head = (long) block_size * v_stride;
+    for (int t = t0; t < t1; ) {
+        int block = t / block_size, slot = t % block_size;
+        int n = block_size - slot < t1 - t ? block_size - slot : t1 - t;
+        if (n > TILE) n = TILE;
+        long page = table[(long) b * max_blocks + block];
+        /* The tile after the last KV head of this page: the first KV head of the next one, if the split goes on. */
+        const float *after_k = NULL, *after_v = NULL;
+        if (t + n < t1) {
+            int nt = t + n;
+            long next_page = table[(long) b * max_blocks + nt / block_size];
+            after_k = k_pool + next_page * hkv * k_head + nt % block_size;
+            after_v = v_pool + (next_page * hkv * block_size + nt % block_size) * v_row;
+        }
+        for (int kvh = 0; kvh < hkv; kvh++) {
+            long head = page * hkv + kvh;
+            const float *k = k_pool + head * k_head + slot;
+            const float *v = v_pool + (head * block_size + slot) * v_row;
+            const float *next_k = kvh + 1 < hkv ? k + k_head : after_k;
+            const float *next_v = kvh + 1 < hkv ? v + v_head : after_v;
+            const float *qh = qs + (long) kvh * group * dk;
+            float *ah = acc + (long) kvh * group * dv, *mh = m + kvh * group, *sh = sum + kvh * group;
+            if (n == TILE) {
+                for (int g = 0; g < group; g += 4) {
+                    for (int d0 = 0; d0 < dk; d0 += D_BLOCK) {
+                        int d1 = dk < d0 + D_BLOCK ? dk : d0 + D_BLOCK;
+                        scores4x64(qh, g, dk, d0, d1, k, k_row, sc, d0 == 0, g == 0 ? next_k : NULL);
+                    }
+                }
+            } else {
+                for (int g = 0; g < group; g++) scores1(qh, g, dk, k, k_row, n, sc);
+            }
+            softmax_tile(sc, group, n, mh, sh, ah, dv);
+            for (int g = 0; g < group; g += 4) {
+                for (int c = 0; c < dv; c += 64) accumulate4x64(sc, g, n, v, v_row, c, dv, ah, g == 0 ? next_v : NULL);
+            }
+        }
+        t += n;
+    }
+
+    for (int h = 0; h < hq; h++) {
+        long state = ((long) b * hq + h) * splits + split;
+        float inv = sum[h] > 0 ? 1.0f / sum[h] : 0.0f;
+        for (int d = 0; d < dv; d++) out_o[state * dv + d] = acc[(long) h * dv + d] * inv;
+        out_lse[state] = sum[h] > 0 ? m[h] + (float) log((double) sum[h]) : -INFINITY;
+    }
+    free(scratch);
+    return KILN_CPU_OK;
+}
+
+#pragma GCC pop_options

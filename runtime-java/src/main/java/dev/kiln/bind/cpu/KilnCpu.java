@@ -1,0 +1,115 @@
+package dev.kiln.bind.cpu;
+
+import dev.kiln.bind.KilnNativeException;
+import dev.kiln.bind.NativeLibraries;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * FFM binding of {@code libkiln_cpu.so} ({@code native/cpu/}): the cpu backend's native kernels, built by the Maven
+ * build. One holder per function, jextract style; return codes are checked by {@link #check}.
+ */
+public final class KilnCpu {
+    public static final String LIBRARY = "libkiln_cpu";
+
+    public static final int OK = 0;
+    public static final int BAD_ARGUMENT = -1;
+    public static final int NO_MEMORY = -2;
+
+    private KilnCpu() {}
+
+    private static final class Lib {
+        static final SymbolLookup LOOKUP;
+        static final String FAILURE;
+
+        static {
+            SymbolLookup lookup = null;
+            String failure = null;
+            try {
+                lookup = NativeLibraries.bundled("kiln_cpu");
+            } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
+                failure = LIBRARY + ".so cannot be loaded: " + e.getMessage();
+            }
+            LOOKUP = lookup;
+            FAILURE = failure;
+        }
+
+        static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+            if (LOOKUP == null) throw new UnsatisfiedLinkError(FAILURE);
+            MemorySegment address = LOOKUP.find(name)
+                    .orElseThrow(() -> new UnsatisfiedLinkError(LIBRARY + ".so has no symbol " + name));
+            return Linker.nativeLinker().downcallHandle(address, descriptor);
+        }
+    }
+
+    /** Null when the library loads; otherwise why it does not. */
+    public static String unavailabilityCause() { return Lib.FAILURE; }
+
+    private static final class kiln_cpu_has_avx512 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_cpu_has_avx512", DESC);
+    }
+
+    private static final class kiln_split_kv_decode_dim_major_f32 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_FLOAT);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_split_kv_decode_dim_major_f32", DESC);
+    }
+
+    /** {@code int kiln_cpu_has_avx512(void)}: 1 when this CPU runs AVX-512F, which every kernel below needs. */
+    public static int hasAvx512() {
+        try {
+            return (int) kiln_cpu_has_avx512.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code int kiln_split_kv_decode_dim_major_f32(const float* q, const float* k_pool, const float* v_pool,
+     * const int32_t* table, float* out_o, float* out_lse, int32_t b, int32_t split, int32_t t0, int32_t t1,
+     * int32_t hq, int32_t hkv, int32_t dk, int32_t dv, int32_t v_stride, int32_t block_size, int32_t max_blocks,
+     * int32_t splits, float scale)}: one (sequence, split) task of split-KV decode over dim-major fp32 keys.
+     */
+    public static int splitKvDecodeDimMajorF32(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
+                                               MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
+                                               int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
+                                               int splits, float scale) {
+        try {
+            return (int) kiln_split_kv_decode_dim_major_f32.HANDLE.invokeExact(q, kPool, vPool, table, outO, outLse,
+                    b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, scale);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Throws {@link KilnNativeException} naming {@code function} and the library's error name unless {@code code} is OK. */
+    public static void check(String function, int code) {
+        if (code != OK) throw new KilnNativeException(LIBRARY, function, code, errorName(code));
+    }
+
+    public static String errorName(int code) {
+        return switch (code) {
+            case OK -> "KILN_CPU_OK";
+            case BAD_ARGUMENT -> "KILN_CPU_BAD_ARGUMENT";
+            case NO_MEMORY -> "KILN_CPU_NO_MEMORY";
+            default -> "KILN_CPU_UNKNOWN_" + code;
+        };
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+}

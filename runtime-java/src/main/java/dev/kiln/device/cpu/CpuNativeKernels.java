@@ -1,0 +1,44 @@
+package dev.kiln.device.cpu;
+
+import dev.kiln.bind.cpu.KilnCpu;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The cpu backend's native kernels ({@code libkiln_cpu}, built from {@code native/cpu/}): what the Vector API cannot
+ * express, today software prefetch for decode attention. They are the cpu's counterpart of a compiled OpenCL
+ * program, reached through this class so that kernel libraries never touch the binding. A machine without AVX-512,
+ * or without the library, runs the Java kernels and says why ({@link #unavailabilityCause()}); so does
+ * {@code -Dkiln.cpu.native=false}, which exists to measure the two side by side.
+ */
+public final class CpuNativeKernels {
+    private static final String CAUSE = findCause();
+
+    private CpuNativeKernels() {}
+
+    private static String findCause() {
+        if (!Boolean.parseBoolean(System.getProperty("kiln.cpu.native", "true"))) return "disabled by -Dkiln.cpu.native=false";
+        String cause = KilnCpu.unavailabilityCause();
+        if (cause != null) return cause;
+        return KilnCpu.hasAvx512() == 1 ? null : "this CPU has no AVX-512F, which the native kernels are written for";
+    }
+
+    public static boolean isAvailable() { return CAUSE == null; }
+
+    /** Null when the native kernels run here; otherwise why not. */
+    public static String unavailabilityCause() { return CAUSE; }
+
+    /**
+     * One (sequence, split) task of split-KV decode attention over dim-major fp32 keys, every KV head of each page
+     * before the next page; see {@code native/cpu/split_kv_decode.c}. Throws
+     * {@link dev.kiln.bind.KilnNativeException} on a shape the kernel does not take.
+     */
+    public static void splitKvDecodeDimMajorF32(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
+                                                MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
+                                                int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
+                                                int splits, float scale) {
+        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+        KilnCpu.check("kiln_split_kv_decode_dim_major_f32", KilnCpu.splitKvDecodeDimMajorF32(q, kPool, vPool, table, outO,
+                outLse, b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, scale));
+    }
+}
