@@ -58,8 +58,13 @@ final class SplitKvDecodeCpuDimMajor {
         DecodeArgs a = DecodeArgs.of(l);
         if (SplitKvDecodeCpuNative.takes(a)) {
             SplitKvDecodeCpuNative.run(a);
-            return;
+        } else {
+            runVectorApi(a);
         }
+    }
+
+    /** The Java kernel, for every shape and dtype; where the native one also runs, the two give the same bits. */
+    static void runVectorApi(DecodeArgs a) {
         MemorySegment kPool = a.kPool(), vPool = a.vPool(), table = a.table();
         int hkv = a.hkv(), dk = a.dk(), dv = a.dv(), blockSize = a.blockSize(), maxBlocks = a.maxBlocks();
         int splits = a.splits(), group = a.group(), es = a.elementBytes();

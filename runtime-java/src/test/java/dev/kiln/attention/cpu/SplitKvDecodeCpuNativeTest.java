@@ -1,0 +1,109 @@
+package dev.kiln.attention.cpu;
+
+import dev.kiln.attention.DecodeShape;
+import dev.kiln.attention.KeyLayout;
+import dev.kiln.attention.KvDtype;
+import dev.kiln.attention.PagedKvCache;
+import dev.kiln.bind.KilnNativeException;
+import dev.kiln.device.Buffer;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import dev.kiln.device.cpu.CpuNativeKernels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The C kernel against the Java kernel it repeats, bit for bit, over the shapes it takes: full tiles, tiles cut by
+ * split boundaries and by short pages, key dimensions that are not a multiple of the 64-dimension chain, pages of
+ * two sequences interleaved in the pool. (Both are held to the fp64 reference by SplitKvDecodeAttentionTest and
+ * {@code kiln helix verify}, which run the native kernel wherever it applies.)
+ */
+class SplitKvDecodeCpuNativeTest {
+
+    @ParameterizedTest(name = "{0}/{1} heads, dk {2}, dv {3}, B={4} S={5} block={6} splits={7}")
+    @CsvSource({
+            "32, 8, 128, 128, 1, 4096, 64, 8",
+            "32, 8, 128, 128, 2, 1000, 64, 3",
+            "32, 8, 128, 128, 2, 777, 16, 5",
+            "32, 1, 128, 128, 1, 300, 64, 2",
+            "8, 2, 40, 128, 3, 150, 7, 3",
+            "16, 4, 100, 256, 1, 333, 128, 1",
+    })
+    void gives_the_java_kernels_bits(int hq, int hkv, int dk, int dv, int batch, int seq, int block, int splits) {
+        assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
+        long seed = System.nanoTime();
+        DecodeShape shape = new DecodeShape(hq, hkv, dk, dv, false);
+        SplittableRandom r = new SplittableRandom(seed);
+        try (Device dev = Devices.open("cpu");
+             PagedKvCache cache = new PagedKvCache(dev, shape, KvDtype.FP32, block, batch, seq, KeyLayout.DIM_MAJOR);
+             Arena arena = Arena.ofShared()) { // the kernels' tasks run on the cpu pool's threads
+            // Sequences appended in turns, so their pages interleave in the pool and the block table matters.
+            for (int from = 0; from < seq; from += 37) {
+                int tokens = Math.min(37, seq - from);
+                for (int b = 0; b < batch; b++) {
+                    cache.append(b, gaussian(arena, r, (long) tokens * hkv * dk, 1), gaussian(arena, r, (long) tokens * hkv * dv, 1), tokens);
+                }
+            }
+            MemorySegment q = gaussian(arena, r, (long) batch * hq * dk, 2);
+            long states = (long) batch * hq * splits;
+            MemorySegment nativeO = arena.allocate(states * dv * Float.BYTES), nativeLse = arena.allocate(states * Float.BYTES);
+            MemorySegment javaO = arena.allocate(states * dv * Float.BYTES), javaLse = arena.allocate(states * Float.BYTES);
+            float scale = shape.defaultScale();
+            DecodeArgs viaC = args(cache, q, nativeO, nativeLse, splits, scale), viaJava = args(cache, q, javaO, javaLse, splits, scale);
+            assertTrue(SplitKvDecodeCpuNative.takes(viaC), "the native kernel should take this shape");
+            SplitKvDecodeCpuNative.run(viaC);
+            SplitKvDecodeCpuDimMajor.runVectorApi(viaJava);
+            assertSameBits("lse", javaLse, nativeLse, seed);
+            assertSameBits("o", javaO, nativeO, seed);
+        }
+    }
+
+    @Test
+    void refuses_a_group_that_is_not_a_multiple_of_four() {
+        assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment any = arena.allocate(1024);
+            var e = assertThrows(KilnNativeException.class, () -> CpuNativeKernels.splitKvDecodeDimMajorF32(any, any, any, any,
+                    any, any, 0, 0, 0, 1, 6, 2, 8, 128, 128, 16, 1, 1, 1f));
+            assertTrue(e.getMessage().contains("KILN_CPU_BAD_ARGUMENT"), e.getMessage());
+        }
+    }
+
+    private static DecodeArgs args(PagedKvCache c, MemorySegment q, MemorySegment o, MemorySegment lse, int splits, float scale) {
+        DecodeShape s = c.shape();
+        return new DecodeArgs(q, host(c.kPool()), host(c.vPool()), host(c.blockTable()), host(c.seqLens()), o, lse,
+                c.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), c.blockSize(), c.maxBlocksPerSeq(), splits,
+                c.dtype().code(), c.vRowStride(), scale);
+    }
+
+    private static MemorySegment host(Buffer b) { return b.hostSegment(); }
+
+    private static MemorySegment gaussian(Arena arena, SplittableRandom r, long n, double sd) {
+        MemorySegment m = arena.allocate(n * Float.BYTES, 64);
+        for (long i = 0; i < n; i++) m.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextGaussian() * sd));
+        return m;
+    }
+
+    private static void assertSameBits(String what, MemorySegment want, MemorySegment got, long seed) {
+        long n = want.byteSize() / Float.BYTES;
+        for (long i = 0; i < n; i++) {
+            int w = Float.floatToRawIntBits(want.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            int g = Float.floatToRawIntBits(got.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            if (w != g) {
+                assertEquals(Float.intBitsToFloat(w), Float.intBitsToFloat(g), 0f,
+                        "seed " + seed + ": " + what + "[" + i + "] differs (java " + Integer.toHexString(w) + ", native " + Integer.toHexString(g) + ")");
+            }
+        }
+    }
+}
