@@ -36,7 +36,7 @@ import static dev.kiln.attention.cpu.SplitKvDecodeCpu.load;
  * a multiple of 8 vectors) takes plain per-head loops, or the token-major kernel's V loops, which are correct
  * for any shape.
  *
- * <p>On AVX-512 machines the fp32 shapes this kernel's fast loops cover run as C instead
+ * <p>On AVX-512 machines the shapes this kernel's fast loops cover (fp32 and bf16) run as C instead
  * ({@link SplitKvDecodeCpuNative}): the same loops and roundings, plus the software prefetch Java cannot issue.
  */
 final class SplitKvDecodeCpuDimMajor {

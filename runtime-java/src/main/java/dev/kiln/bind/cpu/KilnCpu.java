@@ -58,15 +58,15 @@ public final class KilnCpu {
         static final MethodHandle HANDLE = Lib.downcall("kiln_cpu_has_avx512", DESC);
     }
 
-    private static final class kiln_split_kv_decode_dim_major_f32 {
+    private static final class kiln_split_kv_decode_dim_major {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_FLOAT);
-        static final MethodHandle HANDLE = Lib.downcall("kiln_split_kv_decode_dim_major_f32", DESC);
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_split_kv_decode_dim_major", DESC);
     }
 
-    /** {@code int kiln_cpu_has_avx512(void)}: 1 when this CPU runs AVX-512F, which every kernel below needs. */
+    /** {@code int kiln_cpu_has_avx512(void)}: 1 when this CPU runs AVX-512 F, BW and VL, which every kernel below needs. */
     public static int hasAvx512() {
         try {
             return (int) kiln_cpu_has_avx512.HANDLE.invokeExact();
@@ -76,18 +76,19 @@ public final class KilnCpu {
     }
 
     /**
-     * {@code int kiln_split_kv_decode_dim_major_f32(const float* q, const float* k_pool, const float* v_pool,
+     * {@code int kiln_split_kv_decode_dim_major(const float* q, const void* k_pool, const void* v_pool,
      * const int32_t* table, float* out_o, float* out_lse, int32_t b, int32_t split, int32_t t0, int32_t t1,
      * int32_t hq, int32_t hkv, int32_t dk, int32_t dv, int32_t v_stride, int32_t block_size, int32_t max_blocks,
-     * int32_t splits, float scale)}: one (sequence, split) task of split-KV decode over dim-major fp32 keys.
+     * int32_t splits, int32_t dtype, float scale)}: one (sequence, split) task of split-KV decode over dim-major keys,
+     * fp32 ({@code dtype} 0) or bf16 (1).
      */
-    public static int splitKvDecodeDimMajorF32(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
-                                               MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
-                                               int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
-                                               int splits, float scale) {
+    public static int splitKvDecodeDimMajor(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
+                                            MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
+                                            int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
+                                            int splits, int dtype, float scale) {
         try {
-            return (int) kiln_split_kv_decode_dim_major_f32.HANDLE.invokeExact(q, kPool, vPool, table, outO, outLse,
-                    b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, scale);
+            return (int) kiln_split_kv_decode_dim_major.HANDLE.invokeExact(q, kPool, vPool, table, outO, outLse,
+                    b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, dtype, scale);
         } catch (Throwable t) {
             throw unexpected(t);
         }

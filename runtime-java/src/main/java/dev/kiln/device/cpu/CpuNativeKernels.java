@@ -20,7 +20,7 @@ public final class CpuNativeKernels {
         if (!Boolean.parseBoolean(System.getProperty("kiln.cpu.native", "true"))) return "disabled by -Dkiln.cpu.native=false";
         String cause = KilnCpu.unavailabilityCause();
         if (cause != null) return cause;
-        return KilnCpu.hasAvx512() == 1 ? null : "this CPU has no AVX-512F, which the native kernels are written for";
+        return KilnCpu.hasAvx512() == 1 ? null : "this CPU lacks AVX-512 F/BW/VL, which the native kernels are written for";
     }
 
     public static boolean isAvailable() { return CAUSE == null; }
@@ -29,16 +29,16 @@ public final class CpuNativeKernels {
     public static String unavailabilityCause() { return CAUSE; }
 
     /**
-     * One (sequence, split) task of split-KV decode attention over dim-major fp32 keys, every KV head of each page
-     * before the next page; see {@code native/cpu/split_kv_decode.c}. Throws
+     * One (sequence, split) task of split-KV decode attention over dim-major keys, fp32 ({@code dtype} 0) or bf16 (1),
+     * every KV head of each page before the next page; see {@code native/cpu/split_kv_decode.c}. Throws
      * {@link dev.kiln.bind.KilnNativeException} on a shape the kernel does not take.
      */
-    public static void splitKvDecodeDimMajorF32(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
-                                                MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
-                                                int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
-                                                int splits, float scale) {
+    public static void splitKvDecodeDimMajor(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
+                                             MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
+                                             int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
+                                             int splits, int dtype, float scale) {
         if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
-        KilnCpu.check("kiln_split_kv_decode_dim_major_f32", KilnCpu.splitKvDecodeDimMajorF32(q, kPool, vPool, table, outO,
-                outLse, b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, scale));
+        KilnCpu.check("kiln_split_kv_decode_dim_major", KilnCpu.splitKvDecodeDimMajor(q, kPool, vPool, table, outO,
+                outLse, b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, dtype, scale));
     }
 }

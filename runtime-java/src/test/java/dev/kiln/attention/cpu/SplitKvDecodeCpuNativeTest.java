@@ -31,22 +31,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SplitKvDecodeCpuNativeTest {
 
-    @ParameterizedTest(name = "{0}/{1} heads, dk {2}, dv {3}, B={4} S={5} block={6} splits={7}")
+    @ParameterizedTest(name = "{0}/{1} heads, dk {2}, dv {3}, B={4} S={5} block={6} splits={7} {8}")
     @CsvSource({
-            "32, 8, 128, 128, 1, 4096, 64, 8",
-            "32, 8, 128, 128, 2, 1000, 64, 3",
-            "32, 8, 128, 128, 2, 777, 16, 5",
-            "32, 1, 128, 128, 1, 300, 64, 2",
-            "8, 2, 40, 128, 3, 150, 7, 3",
-            "16, 4, 100, 256, 1, 333, 128, 1",
+            "32, 8, 128, 128, 1, 4096, 64, 8, fp32",
+            "32, 8, 128, 128, 2, 1000, 64, 3, fp32",
+            "32, 8, 128, 128, 2, 777, 16, 5, fp32",
+            "32, 1, 128, 128, 1, 300, 64, 2, fp32",
+            "8, 2, 40, 128, 3, 150, 7, 3, fp32",
+            "16, 4, 100, 256, 1, 333, 128, 1, fp32",
+            "32, 8, 128, 128, 1, 4096, 64, 8, bf16",
+            "32, 8, 128, 128, 2, 1000, 64, 3, bf16",
+            "32, 8, 128, 128, 2, 777, 16, 5, bf16",
+            "32, 1, 128, 128, 1, 300, 64, 2, bf16",
+            "8, 2, 40, 128, 3, 150, 7, 3, bf16",
+            "16, 4, 100, 256, 1, 333, 128, 1, bf16",
     })
-    void gives_the_java_kernels_bits(int hq, int hkv, int dk, int dv, int batch, int seq, int block, int splits) {
+    void gives_the_java_kernels_bits(int hq, int hkv, int dk, int dv, int batch, int seq, int block, int splits, String dtype) {
         assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
         long seed = System.nanoTime();
         DecodeShape shape = new DecodeShape(hq, hkv, dk, dv, false);
         SplittableRandom r = new SplittableRandom(seed);
         try (Device dev = Devices.open("cpu");
-             PagedKvCache cache = new PagedKvCache(dev, shape, KvDtype.FP32, block, batch, seq, KeyLayout.DIM_MAJOR);
+             PagedKvCache cache = new PagedKvCache(dev, shape, KvDtype.parse(dtype), block, batch, seq, KeyLayout.DIM_MAJOR);
              Arena arena = Arena.ofShared()) { // the kernels' tasks run on the cpu pool's threads
             // Sequences appended in turns, so their pages interleave in the pool and the block table matters.
             for (int from = 0; from < seq; from += 37) {
@@ -74,8 +80,8 @@ class SplitKvDecodeCpuNativeTest {
         assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment any = arena.allocate(1024);
-            var e = assertThrows(KilnNativeException.class, () -> CpuNativeKernels.splitKvDecodeDimMajorF32(any, any, any, any,
-                    any, any, 0, 0, 0, 1, 6, 2, 8, 128, 128, 16, 1, 1, 1f));
+            var e = assertThrows(KilnNativeException.class, () -> CpuNativeKernels.splitKvDecodeDimMajor(any, any, any, any,
+                    any, any, 0, 0, 0, 1, 6, 2, 8, 128, 128, 16, 1, 1, 0, 1f));
             assertTrue(e.getMessage().contains("KILN_CPU_BAD_ARGUMENT"), e.getMessage());
         }
     }
