@@ -66,8 +66,11 @@ static inline __m512 exp_nonpositive(__m512 x) {
     return _mm512_mask_blend_ps(underflow, _mm512_mul_ps(p, scale), _mm512_setzero_ps());
 }
 
-/* Prefetches into L2 the four lines from p (fp32 rows of 64 values) or the first two (bf16). */
-static inline void prefetch_row(const void *p, int bf16) {
+/*
+ * Prefetches into L2 the four lines from p (fp32 rows of 64 values) or the first two (bf16). Always inlined: as a
+ * function of its own GCC finds it free of side effects (a prefetch has none it can see) and deletes every call.
+ */
+static inline __attribute__((always_inline)) void prefetch_row(const void *p, int bf16) {
     const char *c = (const char *) p;
     _mm_prefetch(c, _MM_HINT_T1);
     _mm_prefetch(c + 64, _MM_HINT_T1);
