@@ -10,8 +10,10 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * FFM binding of {@code libkiln_cpu.so} ({@code native/cpu/}): the cpu backend's native kernels, built by the Maven
@@ -64,6 +66,20 @@ public final class KilnCpu {
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT);
         static final MethodHandle HANDLE = Lib.downcall("kiln_split_kv_decode_dim_major", DESC);
+    }
+
+    private static final class kiln_read_sum_f32 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_DOUBLE, ADDRESS, JAVA_LONG);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_read_sum_f32", DESC);
+    }
+
+    /** {@code double kiln_read_sum_f32(const float* p, int64_t n)}: the sum of n floats (n a multiple of 128), prefetching ahead. */
+    public static double readSumF32(MemorySegment p, long n) {
+        try {
+            return (double) kiln_read_sum_f32.HANDLE.invokeExact(p, n);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     /** {@code int kiln_cpu_has_avx512(void)}: 1 when this CPU runs AVX-512 F, BW and VL, which every kernel below needs. */

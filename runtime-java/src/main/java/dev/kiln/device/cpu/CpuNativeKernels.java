@@ -28,6 +28,13 @@ public final class CpuNativeKernels {
     /** Null when the native kernels run here; otherwise why not. */
     public static String unavailabilityCause() { return CAUSE; }
 
+    /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */
+    public static double readSumF32(MemorySegment p, long floats) {
+        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+        if (floats % 128 != 0) throw new IllegalArgumentException("floats must be a multiple of 128, was " + floats);
+        return KilnCpu.readSumF32(p, floats);
+    }
+
     /**
      * One (sequence, split) task of split-KV decode attention over dim-major keys, fp32 ({@code dtype} 0) or bf16 (1),
      * every KV head of each page before the next page; see {@code native/cpu/split_kv_decode.c}. Throws

@@ -86,6 +86,23 @@ class SplitKvDecodeCpuNativeTest {
         }
     }
 
+    @Test
+    void the_prefetching_read_ceiling_sums_every_float_it_reads() {
+        assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
+        long seed = System.nanoTime();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = gaussian(arena, new SplittableRandom(seed), 1 << 20, 1);
+            double want = 0, magnitude = 0;
+            for (long i = 0; i < 1 << 20; i++) {
+                float x = m.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                want += x;
+                magnitude += Math.abs(x);
+            }
+            // fp32 accumulators over 2^20 values: a few float ulps of the sum of magnitudes.
+            assertEquals(want, dev.kiln.attention.MemoryBandwidth.readAll(m), 1e-5 * magnitude, "seed " + seed);
+        }
+    }
+
     private static DecodeArgs args(PagedKvCache c, MemorySegment q, MemorySegment o, MemorySegment lse, int splits, float scale) {
         DecodeShape s = c.shape();
         return new DecodeArgs(q, host(c.kPool()), host(c.vPool()), host(c.blockTable()), host(c.seqLens()), o, lse,
