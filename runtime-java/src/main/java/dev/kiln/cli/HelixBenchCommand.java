@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
  * are read by {@code kiln helix simulate --calibrate}; keep them stable.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Attention KV bytes/s vs the same run's read ceiling (vectorised sum over the same bytes) and copy bandwidth; merge cost vs shards.")
+        description = "Attention KV bytes/s vs the same run's read ceiling (vectorised sum over the same bytes, on the cpu prefetching "
+                + "as the native attention kernel does) and copy bandwidth; merge cost vs shards. On the cpu, -Dkiln.cpu.native=false "
+                + "(KILN_JAVA_OPTS) measures the Java kernels and the Java sum instead of the C ones.")
 final class HelixBenchCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", description = "Backend (default: ${DEFAULT-VALUE}).")
     String backend;
@@ -67,9 +69,11 @@ final class HelixBenchCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> merges = new ArrayList<>();
         String deviceName;
+        String nativeKernels;
         Table t = new Table("context", "KV bytes", "keys", "splits", "attention", "read ceiling", "ratio", "copy (r+w)", "attention ms");
         try (Device device = Devices.open(backend)) {
             deviceName = device.info().name();
+            nativeKernels = device.info().properties().get("nativeKernels"); // cpu only: whether the C kernels run
             List<KeyLayout> layouts = new ArrayList<>();
             for (String name : keyLayouts) layouts.add(parseLayout(name, device, s, dtype));
             for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, batch, block, 4.0);
@@ -114,6 +118,7 @@ final class HelixBenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("backend", backend);
             out.put("device", deviceName);
+            if (nativeKernels != null) out.put("cpuNativeKernels", nativeKernels);
             out.put("shape", Map.of("name", shape, "qHeads", s.qHeads(), "kvHeads", s.kvHeads(), "kDim", s.kDim(), "vDim", s.vDim(), "latentV", s.latentV()));
             out.put("kvDtype", dtype.toString());
             out.put("batch", batch);
@@ -124,6 +129,7 @@ final class HelixBenchCommand implements Callable<Integer> {
             System.out.println(Json.write(out));
         } else {
             System.out.printf("decode attention, %s %s KV, batch %d, page %d, on %s (%s); medians of %d%n", shape, dtype, batch, block, backend, deviceName, reps);
+            if (nativeKernels != null) System.out.printf("cpu native kernels: %s%n", nativeKernels);
             System.out.print(t);
             Table mt = new Table("shards", "rows x dim", "merge µs");
             for (Map<String, Object> r : merges) mt.row(r.get("shards"), r.get("rows") + " x " + r.get("dim"), String.format("%.1f", (Double) r.get("seconds") * 1e6));
