@@ -1,12 +1,10 @@
 package dev.kiln.bind.fpga;
 
+import dev.kiln.bind.BundledLibrary;
 import dev.kiln.bind.KilnNativeException;
-import dev.kiln.bind.NativeLibraries;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -31,32 +29,15 @@ public final class Mm2imSim {
 
     private Mm2imSim() {}
 
+    /** Loaded on first use of any function (the holder idiom), so merely naming this class loads nothing. */
     private static final class Lib {
-        static final SymbolLookup LOOKUP;
-        static final String FAILURE;
+        static final BundledLibrary LIBRARY = new BundledLibrary("kiln_mm2im_sim");
 
-        static {
-            SymbolLookup lookup = null;
-            String failure = null;
-            try {
-                lookup = NativeLibraries.bundled("kiln_mm2im_sim");
-            } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
-                failure = LIBRARY + ".so cannot be loaded: " + e.getMessage();
-            }
-            LOOKUP = lookup;
-            FAILURE = failure;
-        }
-
-        static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-            if (LOOKUP == null) throw new UnsatisfiedLinkError(FAILURE);
-            MemorySegment address = LOOKUP.find(name)
-                    .orElseThrow(() -> new UnsatisfiedLinkError(LIBRARY + ".so has no symbol " + name));
-            return Linker.nativeLinker().downcallHandle(address, descriptor);
-        }
+        static MethodHandle downcall(String name, FunctionDescriptor descriptor) { return LIBRARY.downcall(name, descriptor); }
     }
 
     /** Null when the library loads; otherwise why it does not. */
-    public static String unavailabilityCause() { return Lib.FAILURE; }
+    public static String unavailabilityCause() { return Lib.LIBRARY.failure(); }
 
     private static final class mm2im_sim_open {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);
