@@ -4,22 +4,34 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Host memory from a shared arena, 64-byte aligned for vector loads: the buffer of every backend whose
- * device reads host memory (cpu; fpga, whose DMA reads the same DDR the cores use on a Zynq).
+ * Host memory, 64-byte aligned for vector loads: the buffer of every backend whose device reads host memory (cpu;
+ * fpga, whose DMA reads the same DDR the cores use on a Zynq). Small buffers come from the device's
+ * {@link HostMemoryPool}; large ones from a shared arena of their own, freed on close.
  */
 public final class HostBuffer implements Buffer {
     private final Device device;
     private final MemoryAccounting accounting;
-    private final Arena arena = Arena.ofShared();
+    private final HostMemoryPool pool;
+    private final Arena arena;        // null for a pooled buffer
+    private final MemorySegment block; // what goes back to the pool
     private final MemorySegment segment;
     private boolean closed;
 
-    /** Allocates {@code bytes} and records them in {@code accounting}. */
-    public HostBuffer(Device device, MemoryAccounting accounting, long bytes) {
+    /** Allocates {@code bytes} (zeroed) and records them in {@code accounting}. */
+    public HostBuffer(Device device, MemoryAccounting accounting, HostMemoryPool pool, long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0 bytes, was " + bytes);
         this.device = device;
         this.accounting = accounting;
-        this.segment = arena.allocate(bytes, 64);
+        this.pool = pool;
+        if (HostMemoryPool.pools(bytes)) {
+            this.arena = null;
+            this.block = pool.take(bytes);
+            this.segment = block.asSlice(0, bytes);
+        } else {
+            this.arena = Arena.ofShared();
+            this.block = null;
+            this.segment = arena.allocate(bytes, 64);
+        }
         accounting.allocated(this);
     }
 
@@ -33,6 +45,7 @@ public final class HostBuffer implements Buffer {
         if (closed) return;
         closed = true;
         accounting.freed(this);
-        arena.close();
+        if (arena != null) arena.close();
+        else pool.give(block);
     }
 }

@@ -4,6 +4,7 @@ import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.DeviceInfo;
 import dev.kiln.device.HostBuffer;
+import dev.kiln.device.HostMemoryPool;
 import dev.kiln.device.Kernel;
 import dev.kiln.device.MemoryAccounting;
 import dev.kiln.device.Queue;
@@ -18,6 +19,7 @@ final class CpuDevice implements Device {
     private final Map<String, CpuKernelLibrary> libraries;
     private final MemoryAccounting accounting;
     private final CpuQueue queue = new CpuQueue(this);
+    private final HostMemoryPool memory = new HostMemoryPool();
 
     CpuDevice(DeviceInfo info, Map<String, CpuKernelLibrary> libraries) {
         this.info = info;
@@ -31,7 +33,7 @@ final class CpuDevice implements Device {
 
     @Override
     public Buffer allocate(long bytes) {
-        return new HostBuffer(this, accounting, bytes);
+        return new HostBuffer(this, accounting, memory, bytes);
     }
 
     @Override
@@ -52,5 +54,11 @@ final class CpuDevice implements Device {
     @Override public Queue newQueue() { return new CpuQueue(this); }
 
     @Override
-    public void close() { accounting.closeAndReportLeaks(); }
+    public void close() {
+        try {
+            accounting.closeAndReportLeaks();
+        } finally {
+            memory.close();
+        }
+    }
 }

@@ -4,6 +4,7 @@ import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.DeviceInfo;
 import dev.kiln.device.HostBuffer;
+import dev.kiln.device.HostMemoryPool;
 import dev.kiln.device.Kernel;
 import dev.kiln.device.MemoryAccounting;
 import dev.kiln.device.Queue;
@@ -17,6 +18,7 @@ public final class FpgaDevice implements Device {
     private final Mm2imDriver driver;
     private final MemoryAccounting accounting;
     private final FpgaQueue queue = new FpgaQueue(this);
+    private final HostMemoryPool memory = new HostMemoryPool();
 
     FpgaDevice(DeviceInfo info, Mm2imPort port) {
         this.info = info;
@@ -34,7 +36,7 @@ public final class FpgaDevice implements Device {
 
     @Override
     public Buffer allocate(long bytes) {
-        return new HostBuffer(this, accounting, bytes);
+        return new HostBuffer(this, accounting, memory, bytes);
     }
 
     @Override
@@ -55,6 +57,7 @@ public final class FpgaDevice implements Device {
         try {
             accounting.closeAndReportLeaks();
         } finally {
+            memory.close();
             port.close();
         }
     }
