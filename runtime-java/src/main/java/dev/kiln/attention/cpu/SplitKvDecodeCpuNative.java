@@ -3,6 +3,9 @@ package dev.kiln.attention.cpu;
 import dev.kiln.device.cpu.CpuNativeKernels;
 import dev.kiln.device.cpu.CpuParallel;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import static dev.kiln.attention.cpu.SplitKvDecodeCpu.L;
 
 /**
@@ -24,6 +27,7 @@ final class SplitKvDecodeCpuNative {
     }
 
     static void run(DecodeArgs a) {
+        checkBounds(a);
         int splits = a.splits();
         CpuParallel.forEach(a.batch() * splits, task -> {
             int split = task % splits, b = task / splits;
@@ -31,5 +35,37 @@ final class SplitKvDecodeCpuNative {
                     b, split, a.splitStart(b, split), a.splitEnd(b, split), a.hq(), a.hkv(), a.dk(), a.dv(), a.vStride(),
                     a.blockSize(), a.maxBlocks(), splits, a.dtype(), a.scale());
         });
+    }
+
+    /**
+     * What the Java kernel's segment accesses would check, checked once before C reads raw pointers: every page the
+     * sequences use lies inside both pools, and the queries and outputs are large enough. A bad block table throws
+     * here instead of crashing the JVM.
+     */
+    static void checkBounds(DecodeArgs a) {
+        long es = a.elementBytes(), bs = a.blockSize();
+        long kPage = a.hkv() * a.dk() * bs * es, vPage = a.hkv() * bs * a.vStride() * es;
+        long pages = Math.min(a.kPool().byteSize() / kPage, a.vPool().byteSize() / vPage);
+        for (int b = 0; b < a.batch(); b++) {
+            int len = a.lens().getAtIndex(ValueLayout.JAVA_INT, b);
+            long blocks = Math.ceilDiv(len, a.blockSize());
+            if (len < 0 || blocks > a.maxBlocks()) {
+                throw new IllegalArgumentException("sequence " + b + " has length " + len + ", the block table holds " + a.maxBlocks() + " blocks of " + bs);
+            }
+            for (long blk = 0; blk < blocks; blk++) {
+                int page = a.table().getAtIndex(ValueLayout.JAVA_INT, (long) b * a.maxBlocks() + blk);
+                if (page < 0 || page >= pages) {
+                    throw new IndexOutOfBoundsException("block " + blk + " of sequence " + b + " is page " + page + ", the pools hold " + pages);
+                }
+            }
+        }
+        long states = (long) a.batch() * a.hq() * a.splits();
+        require(a.q(), (long) a.batch() * a.hq() * a.dk() * Float.BYTES, "q");
+        require(a.outO(), states * a.dv() * Float.BYTES, "partial O");
+        require(a.outLse(), states * Float.BYTES, "partial LSE");
+    }
+
+    private static void require(MemorySegment m, long bytes, String what) {
+        if (m.byteSize() < bytes) throw new IllegalArgumentException(what + " has " + m.byteSize() + " bytes, needs " + bytes);
     }
 }

@@ -87,6 +87,25 @@ class SplitKvDecodeCpuNativeTest {
     }
 
     @Test
+    void a_block_table_that_points_outside_the_pools_throws_instead_of_crashing() {
+        assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
+        DecodeShape shape = new DecodeShape(32, 8, 128, 128, false);
+        try (Device dev = Devices.open("cpu");
+             PagedKvCache cache = new PagedKvCache(dev, shape, KvDtype.FP32, 64, 1, 256, KeyLayout.DIM_MAJOR);
+             Arena arena = Arena.ofShared()) {
+            cache.fillSynthetic(256, 1);
+            MemorySegment table = arena.allocate(cache.blockTable().byteSize());
+            table.copyFrom(cache.blockTable().hostSegment());
+            table.setAtIndex(ValueLayout.JAVA_INT, 2, 1 << 20); // block 2 of sequence 0: far past the pools
+            MemorySegment q = arena.allocate(32 * 128 * 4), o = arena.allocate(32 * 128 * 4), lse = arena.allocate(32 * 4);
+            DecodeArgs bad = new DecodeArgs(q, host(cache.kPool()), host(cache.vPool()), table, host(cache.seqLens()), o, lse,
+                    1, 32, 8, 128, 128, 64, cache.maxBlocksPerSeq(), 1, 0, 128, 1f);
+            var e = assertThrows(IndexOutOfBoundsException.class, () -> SplitKvDecodeCpuNative.run(bad));
+            assertTrue(e.getMessage().contains("page 1048576"), e.getMessage());
+        }
+    }
+
+    @Test
     void the_prefetching_read_ceiling_sums_every_float_it_reads() {
         assumeTrue(CpuNativeKernels.isAvailable(), "no native cpu kernels: " + CpuNativeKernels.unavailabilityCause());
         long seed = System.nanoTime();
