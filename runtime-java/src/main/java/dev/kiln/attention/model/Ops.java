@@ -1,11 +1,14 @@
 package dev.kiln.attention.model;
 
+import dev.kiln.device.cpu.CpuNativeKernels;
 import dev.kiln.device.cpu.CpuParallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /** The dense pieces of a decoder step on the CPU: GEMV-shaped matmul, RMSNorm, RoPE, SwiGLU. */
@@ -25,6 +28,45 @@ public final class Ops {
             java.util.Arrays.fill(y, 0, batch * out, 0f);
             return;
         }
+        if (CpuNativeKernels.isAvailable() && w.isNative()) {
+            matmulNative(x, batch, in, w, out, y);
+        } else {
+            matmulJava(x, batch, in, w, out, y);
+        }
+    }
+
+    /** Per-thread native copies of x and of a chunk of y: C cannot read Java arrays. Grown on demand, freed by GC. */
+    private static final class Scratch {
+        MemorySegment x = MemorySegment.NULL, y = MemorySegment.NULL;
+
+        Scratch ensure(long xBytes, long yBytes) {
+            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64);
+            if (y.byteSize() < yBytes) y = Arena.ofAuto().allocate(yBytes, 64);
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * {@link #matmul} through the cpu's C GEMV ({@code kiln_gemv_f32}), which prefetches the next weight row while it
+     * reads this one: the weights stream at the memory's pace instead of in turns with the arithmetic, as the
+     * attention kernel's do. x is copied to native memory per chunk (kilobytes against the chunk's megabytes of weights).
+     */
+    static void matmulNative(float[] x, int batch, int in, MemorySegment w, int out, float[] y) {
+        CpuParallel.forRange(out, 8, (from, to) -> {
+            int rows = (int) (to - from);
+            Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * rows * Float.BYTES);
+            MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
+            CpuNativeKernels.gemvF32(s.x, batch, in, w, (int) from, (int) to, s.y);
+            for (int b = 0; b < batch; b++) {
+                MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, (long) b * rows * Float.BYTES, y, b * out + (int) from, rows);
+            }
+        });
+    }
+
+    /** {@link #matmul} in the Vector API: the path without the native kernels, and the reference in tests. */
+    static void matmulJava(float[] x, int batch, int in, MemorySegment w, int out, float[] y) {
         CpuParallel.forRange(out, 8, (from, to) -> {
             for (long ol = from; ol < to; ol++) {
                 int o = (int) ol;
@@ -43,7 +85,7 @@ public final class Ops {
                     float[] s = {a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD),
                             a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD)};
                     for (; i < in; i++) {
-                        float wi = w.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) o * in + i);
+                        float wi = w.getAtIndex(ValueLayout.JAVA_FLOAT, (long) o * in + i);
                         for (int b = 0; b < nb; b++) s[b] += x[(b0 + b) * in + i] * wi;
                     }
                     for (int b = 0; b < nb; b++) y[(b0 + b) * out + o] = s[b];

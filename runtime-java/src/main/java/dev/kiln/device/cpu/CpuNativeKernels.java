@@ -28,6 +28,24 @@ public final class CpuNativeKernels {
     /** Null when the native kernels run here; otherwise why not. */
     public static String unavailabilityCause() { return CAUSE; }
 
+    /**
+     * {@code y[b][o - from] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w}, {@code [out][in]} fp32,
+     * and {@code batch} rows of {@code x}; {@code y} is {@code [batch][to - from]}. Sizes are checked here, since C
+     * reads raw pointers.
+     */
+    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int from, int to, MemorySegment y) {
+        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+        if (batch < 1 || in < 1 || from < 0 || to <= from) {
+            throw new IllegalArgumentException("gemv needs batch >= 1, in >= 1 and 0 <= from < to; was batch " + batch + ", in " + in + ", rows [" + from + ", " + to + ")");
+        }
+        long floats = Float.BYTES;
+        if (x.byteSize() < (long) batch * in * floats || w.byteSize() < (long) to * in * floats || y.byteSize() < (long) batch * (to - from) * floats) {
+            throw new IllegalArgumentException("gemv buffers too small: x " + x.byteSize() + ", w " + w.byteSize() + ", y " + y.byteSize()
+                    + " bytes for batch " + batch + ", in " + in + ", rows [" + from + ", " + to + ")");
+        }
+        KilnCpu.gemvF32(x, batch, in, w, from, to, y);
+    }
+
     /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */
     public static double readSumF32(MemorySegment p, long floats) {
         if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
