@@ -28,19 +28,9 @@
 #define D_BLOCK 64  /* key dimensions per FMA chain, as SplitKvDecodeCpuDimMajor.D_BLOCK */
 #define LANES 16
 
-#define KILN_CPU_OK 0
-#define KILN_CPU_BAD_ARGUMENT (-1)
-#define KILN_CPU_NO_MEMORY (-2)
-
-/* Compiled for any x86-64: the caller asks this before it calls anything below (AVX-512 F, BW for the masked bf16
- * loads, VL for their 256-bit form). */
-int kiln_cpu_has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
-}
-
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,fma")
+#include "kiln_cpu.h"
 
 #define ODD_HALF 0xFFFF0000u
 
@@ -64,20 +54,6 @@ static inline __m512 exp_nonpositive(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
     return _mm512_mask_blend_ps(underflow, _mm512_mul_ps(p, scale), _mm512_setzero_ps());
-}
-
-/*
- * Prefetches into L2 the four lines from p (fp32 rows of 64 values) or the first two (bf16). Always inlined: as a
- * function of its own GCC finds it free of side effects (a prefetch has none it can see) and deletes every call.
- */
-static inline __attribute__((always_inline)) void prefetch_row(const void *p, int bf16) {
-    const char *c = (const char *) p;
-    _mm_prefetch(c, _MM_HINT_T1);
-    _mm_prefetch(c + 64, _MM_HINT_T1);
-    if (!bf16) {
-        _mm_prefetch(c + 128, _MM_HINT_T1);
-        _mm_prefetch(c + 192, _MM_HINT_T1);
-    }
 }
 
 /* Byte address of element i of a K or V pool of `es`-byte elements. */
@@ -343,71 +319,6 @@ int kiln_split_kv_decode_dim_major(const float *q, const void *k_pool, const voi
     }
     free(scratch);
     return KILN_CPU_OK;
-}
-
-/*
- * y[b][o - from] = sum_i x[b][i] * w[o][i] for rows o in [from, to) of w ([out][in], fp32) and `batch` rows of x: the
- * decoder's projections and FFN at decode, where every weight byte is read once per step, so the time is the weight
- * stream's. Rows are read in order; each row's loads prefetch the same offsets of the next row into L2, for the reason
- * the attention prefetches. Four batch rows share each weight vector, two vectors per step keep eight FMA chains in
- * flight. Not bit-identical to the Java matmul (its lane sum has another order); both are held to an fp64 reference.
- */
-void kiln_gemv_f32(const float *x, int32_t batch, int32_t in, const float *w, int32_t from, int32_t to, float *y) {
-    int rows = to - from;
-    for (int o = from; o < to; o++) {
-        const float *row = w + (long) o * in;
-        const float *next = o + 1 < to ? row + in : NULL;
-        for (int b0 = 0; b0 < batch; b0 += 4) {
-            int nb = batch - b0 < 4 ? batch - b0 : 4;
-            const float *x0 = x + (long) b0 * in, *x1 = nb > 1 ? x0 + in : x0, *x2 = nb > 2 ? x0 + 2L * in : x0, *x3 = nb > 3 ? x0 + 3L * in : x0;
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-            int i = 0;
-            for (; i + 32 <= in; i += 32) {
-                if (next && b0 == 0) {
-                    _mm_prefetch((const char *) (next + i), _MM_HINT_T1);
-                    _mm_prefetch((const char *) (next + i + 16), _MM_HINT_T1);
-                }
-                __m512 w0 = _mm512_loadu_ps(row + i), w1 = _mm512_loadu_ps(row + i + 16);
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x0 + i), w0, a0); c0 = _mm512_fmadd_ps(_mm512_loadu_ps(x0 + i + 16), w1, c0);
-                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x1 + i), w0, a1); c1 = _mm512_fmadd_ps(_mm512_loadu_ps(x1 + i + 16), w1, c1);
-                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x2 + i), w0, a2); c2 = _mm512_fmadd_ps(_mm512_loadu_ps(x2 + i + 16), w1, c2);
-                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x3 + i), w0, a3); c3 = _mm512_fmadd_ps(_mm512_loadu_ps(x3 + i + 16), w1, c3);
-            }
-            float s[4] = {_mm512_reduce_add_ps(_mm512_add_ps(a0, c0)), _mm512_reduce_add_ps(_mm512_add_ps(a1, c1)),
-                          _mm512_reduce_add_ps(_mm512_add_ps(a2, c2)), _mm512_reduce_add_ps(_mm512_add_ps(a3, c3))};
-            for (; i < in; i++) {
-                s[0] += x0[i] * row[i];
-                s[1] += x1[i] * row[i];
-                s[2] += x2[i] * row[i];
-                s[3] += x3[i] * row[i];
-            }
-            for (int b = 0; b < nb; b++) y[(long) (b0 + b) * rows + (o - from)] = s[b];
-        }
-    }
-}
-
-/*
- * The read ceiling the attention is judged against, as good as the attention's own reads: the sum of n floats at p
- * (n a multiple of 128) with eight accumulators, prefetching 4 KiB ahead into L2 as the attention prefetches its next
- * tile (the same sum without the prefetch reads 5-10 % slower on the Intel VM of docs/attention.md).
- */
-double kiln_read_sum_f32(const float *p, int64_t n) {
-    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-    for (int64_t i = 0; i + 128 <= n; i += 128) {
-        prefetch_row(p + i + 1024, 0);
-        prefetch_row(p + i + 1024 + 64, 0);
-        s0 = _mm512_add_ps(s0, _mm512_loadu_ps(p + i));
-        s1 = _mm512_add_ps(s1, _mm512_loadu_ps(p + i + 16));
-        s2 = _mm512_add_ps(s2, _mm512_loadu_ps(p + i + 32));
-        s3 = _mm512_add_ps(s3, _mm512_loadu_ps(p + i + 48));
-        s4 = _mm512_add_ps(s4, _mm512_loadu_ps(p + i + 64));
-        s5 = _mm512_add_ps(s5, _mm512_loadu_ps(p + i + 80));
-        s6 = _mm512_add_ps(s6, _mm512_loadu_ps(p + i + 96));
-        s7 = _mm512_add_ps(s7, _mm512_loadu_ps(p + i + 112));
-    }
-    __m512 t = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)),
-                             _mm512_add_ps(_mm512_add_ps(s4, s5), _mm512_add_ps(s6, s7)));
-    return _mm512_reduce_add_ps(t);
 }
 
 #pragma GCC pop_options
