@@ -6,7 +6,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The cpu backend's native kernels ({@code libkiln_cpu}, built from {@code native/cpu/}): what the Vector API cannot
- * express, today software prefetch for decode attention. They are the cpu's counterpart of a compiled OpenCL
+ * express, which so far is software prefetch, for the loops whose time is a memory stream: decode attention, the
+ * decoder's GEMV, and the read ceiling they are measured against. They are the cpu's counterpart of a compiled OpenCL
  * program, reached through this class so that kernel libraries never touch the binding. A machine without AVX-512,
  * or without the library, runs the Java kernels and says why ({@link #unavailabilityCause()}); so does
  * {@code -Dkiln.cpu.native=false}, which exists to measure the two side by side.
