@@ -5,14 +5,13 @@
 #include <stddef.h>
 
 /*
- * y[b][o - from] = sum_i x[b][i] * w[o][i] for rows o in [from, to) of w ([out][in], fp32) and `batch` rows of x: the
+ * y[b][o] = sum_i x[b][i] * w[o][i] for rows o in [from, to) of w ([out][in], fp32; y is [batch][out]) and `batch` rows of x: the
  * decoder's projections and FFN at decode, where every weight byte is read once per step, so the time is the weight
  * stream's. Rows are read in order; each row's loads prefetch the same offsets of the next row into L2, for the reason
  * the attention prefetches. Four batch rows share each weight vector, two vectors per step keep eight FMA chains in
  * flight. Not bit-identical to the Java matmul (its lane sum has another order); both are held to an fp64 reference.
  */
-void kiln_gemv_f32(const float *x, int32_t batch, int32_t in, const float *w, int32_t from, int32_t to, float *y) {
-    int rows = to - from;
+void kiln_gemv_f32(const float *x, int32_t batch, int32_t in, const float *w, int32_t out, int32_t from, int32_t to, float *y) {
     for (int o = from; o < to; o++) {
         const float *row = w + (long) o * in;
         const float *next = o + 1 < to ? row + in : NULL;
@@ -40,7 +39,7 @@ void kiln_gemv_f32(const float *x, int32_t batch, int32_t in, const float *w, in
                 s[2] += x2[i] * row[i];
                 s[3] += x3[i] * row[i];
             }
-            for (int b = 0; b < nb; b++) y[(long) (b0 + b) * rows + (o - from)] = s[b];
+            for (int b = 0; b < nb; b++) y[(long) (b0 + b) * out + o] = s[b];
         }
     }
 }

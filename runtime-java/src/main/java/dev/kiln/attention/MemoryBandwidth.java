@@ -24,12 +24,13 @@ public final class MemoryBandwidth {
 
     /** Sums every float of {@code seg} (its size a multiple of 64 bytes); returns the sum so nothing is elided. */
     public static float readAll(MemorySegment seg) {
-        if (CpuNativeKernels.isAvailable() && seg.isNative()) return readAllNative(seg);
+        if (CpuNativeKernels.isAvailable() && seg.isNative()) {
+            // 512-byte blocks of 128 floats, the C sum's unit
+            return sumInParallel(seg.byteSize() / 512, 1 << 10,
+                    (from, to) -> CpuNativeKernels.readSumF32(seg.asSlice(from * 512, (to - from) * 512), (to - from) * 128));
+        }
         long lanesBytes = (long) F.length() * 4;
-        long vectors = seg.byteSize() / lanesBytes;
-        double[] partial = new double[CpuParallel.threads() * 4 + 1];
-        java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
-        CpuParallel.forRange(vectors / 8, 1 << 12, (from, to) -> {
+        return sumInParallel(seg.byteSize() / lanesBytes / 8, 1 << 12, (from, to) -> {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             for (long i = from; i < to; i++) {
                 long o = i * 8 * lanesBytes;
@@ -42,21 +43,22 @@ public final class MemoryBandwidth {
                 a6 = a6.add(FloatVector.fromMemorySegment(F, seg, o + 6 * lanesBytes, ByteOrder.LITTLE_ENDIAN));
                 a7 = a7.add(FloatVector.fromMemorySegment(F, seg, o + 7 * lanesBytes, ByteOrder.LITTLE_ENDIAN));
             }
-            float s = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
-            partial[Math.min(partial.length - 1, slot.getAndIncrement())] += s;
+            return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
         });
-        double total = 0;
-        for (double p : partial) total += p;
-        sink = (float) total;
-        return sink;
     }
 
-    private static float readAllNative(MemorySegment seg) {
-        long blocks = seg.byteSize() / 512; // 128 floats
+    /** The sum of one contiguous chunk {@code [from, to)} of a buffer's units. */
+    @FunctionalInterface
+    private interface ChunkSum {
+        double sum(long from, long to);
+    }
+
+    /** Sums {@code units} on every core in contiguous chunks, and keeps the total where the JIT cannot drop it. */
+    private static float sumInParallel(long units, long grain, ChunkSum chunk) {
         double[] partial = new double[CpuParallel.threads() * 4 + 1];
         java.util.concurrent.atomic.AtomicInteger slot = new java.util.concurrent.atomic.AtomicInteger();
-        CpuParallel.forRange(blocks, 1 << 10, (from, to) -> {
-            double s = CpuNativeKernels.readSumF32(seg.asSlice(from * 512, (to - from) * 512), (to - from) * 128);
+        CpuParallel.forRange(units, grain, (from, to) -> {
+            double s = chunk.sum(from, to);
             partial[Math.min(partial.length - 1, slot.getAndIncrement())] += s;
         });
         double total = 0;

@@ -35,12 +35,12 @@ public final class Ops {
         }
     }
 
-    /** Per-thread native copies of x and of a chunk of y: C cannot read Java arrays. Grown on demand, freed by GC. */
+    /** The calling thread's native copies of x and y (C cannot read Java arrays); grown on demand, freed by GC. */
     private static final class Scratch {
         MemorySegment x = MemorySegment.NULL, y = MemorySegment.NULL;
 
         Scratch ensure(long xBytes, long yBytes) {
-            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64);
+            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64); // auto arenas: every pool thread may read
             if (y.byteSize() < yBytes) y = Arena.ofAuto().allocate(yBytes, 64);
             return this;
         }
@@ -51,18 +51,14 @@ public final class Ops {
     /**
      * {@link #matmul} through the cpu's C GEMV ({@code kiln_gemv_f32}), which prefetches the next weight row while it
      * reads this one: the weights stream at the memory's pace instead of in turns with the arithmetic, as the
-     * attention kernel's do. x is copied to native memory per chunk (kilobytes against the chunk's megabytes of weights).
+     * attention kernel's do. x goes to native memory once and y comes back once (kilobytes against megabytes of
+     * weights); the row chunks run in parallel, each writing its own columns of y.
      */
     static void matmulNative(float[] x, int batch, int in, MemorySegment w, int out, float[] y) {
-        CpuParallel.forRange(out, 8, (from, to) -> {
-            int rows = (int) (to - from);
-            Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * rows * Float.BYTES);
-            MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
-            CpuNativeKernels.gemvF32(s.x, batch, in, w, (int) from, (int) to, s.y);
-            for (int b = 0; b < batch; b++) {
-                MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, (long) b * rows * Float.BYTES, y, b * out + (int) from, rows);
-            }
-        });
+        Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
+        MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
+        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvF32(s.x, batch, in, w, out, (int) from, (int) to, s.y));
+        MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
     }
 
     /** {@link #matmul} in the Vector API: the path without the native kernels, and the reference in tests. */

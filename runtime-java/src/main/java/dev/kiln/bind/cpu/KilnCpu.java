@@ -50,17 +50,18 @@ public final class KilnCpu {
     }
 
     private static final class kiln_gemv_f32 {
-        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
         static final MethodHandle HANDLE = Lib.downcall("kiln_gemv_f32", DESC);
     }
 
     /**
-     * {@code void kiln_gemv_f32(const float* x, int32_t batch, int32_t in, const float* w, int32_t from, int32_t to,
-     * float* y)}: {@code y[b][o - from] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w [out][in]}.
+     * {@code void kiln_gemv_f32(const float* x, int32_t batch, int32_t in, const float* w, int32_t out, int32_t from,
+     * int32_t to, float* y)}: {@code y[b][o] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w [out][in]},
+     * {@code y [batch][out]}.
      */
-    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int from, int to, MemorySegment y) {
+    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
         try {
-            kiln_gemv_f32.HANDLE.invokeExact(x, batch, in, w, from, to, y);
+            kiln_gemv_f32.HANDLE.invokeExact(x, batch, in, w, out, from, to, y);
         } catch (Throwable t) {
             throw unexpected(t);
         }

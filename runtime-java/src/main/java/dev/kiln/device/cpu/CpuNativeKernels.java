@@ -26,30 +26,35 @@ public final class CpuNativeKernels {
 
     public static boolean isAvailable() { return CAUSE == null; }
 
+    private static void requireAvailable() {
+        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+    }
+
     /** Null when the native kernels run here; otherwise why not. */
     public static String unavailabilityCause() { return CAUSE; }
 
     /**
-     * {@code y[b][o - from] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w}, {@code [out][in]} fp32,
-     * and {@code batch} rows of {@code x}; {@code y} is {@code [batch][to - from]}. Sizes are checked here, since C
-     * reads raw pointers.
+     * {@code y[b][o] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w}, {@code [out][in]} fp32, and
+     * {@code batch} rows of {@code x}; {@code y} is {@code [batch][out]} and only columns {@code [from, to)} are
+     * written, so parallel calls split the rows. Sizes are checked here, since C reads raw pointers.
      */
-    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int from, int to, MemorySegment y) {
-        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
-        if (batch < 1 || in < 1 || from < 0 || to <= from) {
-            throw new IllegalArgumentException("gemv needs batch >= 1, in >= 1 and 0 <= from < to; was batch " + batch + ", in " + in + ", rows [" + from + ", " + to + ")");
+    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        requireAvailable();
+        if (batch < 1 || in < 1 || from < 0 || to <= from || to > out) {
+            throw new IllegalArgumentException("gemv needs batch >= 1, in >= 1 and 0 <= from < to <= out; was batch " + batch + ", in " + in
+                    + ", rows [" + from + ", " + to + ") of " + out);
         }
         long floats = Float.BYTES;
-        if (x.byteSize() < (long) batch * in * floats || w.byteSize() < (long) to * in * floats || y.byteSize() < (long) batch * (to - from) * floats) {
+        if (x.byteSize() < (long) batch * in * floats || w.byteSize() < (long) out * in * floats || y.byteSize() < (long) batch * out * floats) {
             throw new IllegalArgumentException("gemv buffers too small: x " + x.byteSize() + ", w " + w.byteSize() + ", y " + y.byteSize()
-                    + " bytes for batch " + batch + ", in " + in + ", rows [" + from + ", " + to + ")");
+                    + " bytes for batch " + batch + ", in " + in + ", out " + out);
         }
-        KilnCpu.gemvF32(x, batch, in, w, from, to, y);
+        KilnCpu.gemvF32(x, batch, in, w, out, from, to, y);
     }
 
     /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */
     public static double readSumF32(MemorySegment p, long floats) {
-        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+        requireAvailable();
         if (floats % 128 != 0) throw new IllegalArgumentException("floats must be a multiple of 128, was " + floats);
         return KilnCpu.readSumF32(p, floats);
     }
@@ -63,7 +68,7 @@ public final class CpuNativeKernels {
                                              MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
                                              int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
                                              int splits, int dtype, float scale) {
-        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+        requireAvailable();
         KilnCpu.check("kiln_split_kv_decode_dim_major", KilnCpu.splitKvDecodeDimMajor(q, kPool, vPool, table, outO,
                 outLse, b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, dtype, scale));
     }
