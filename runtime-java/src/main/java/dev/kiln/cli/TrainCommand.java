@@ -66,6 +66,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "a list runs each (attribution). In the namespace an nft rule matches the datagrams' phase byte (default ${DEFAULT-VALUE}).")
     List<String> lossPhases;
 
+    @Option(names = "--broadcast-momentum", defaultValue = "0",
+            description = "Where a parameter packet is lost: 0 keeps the stale value (the paper's retention); beta in (0, 1) "
+                    + "predicts it from the range's last observed step, decayed by beta per step (0.9: the optimisers' momentum). "
+                    + "Measured not to help: docs/train.md (default ${DEFAULT-VALUE}).")
+    double broadcastMomentum;
+
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
 
@@ -83,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
     public record Run(double loss, String policy, String lossPhase, long seed, double finalPerplexity, double deltaPercent,
                       double ownersPerplexity, double ownersDeltaPercent,
                       double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
-                      double wallSeconds, TrainCurve curve) {}
+                      double wallSeconds, double broadcastMomentum, TrainCurve curve) {}
 
     @Override
     public Integer call() throws Exception {
@@ -92,12 +98,12 @@ public final class TrainCommand implements Callable<Integer> {
                 sharding == null ? null : DataSharding.parse(sharding));
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
         List<LossPhases> phases = lossPhases.stream().map(LossPhases::parse).toList();
-        for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1);   // validates every p up front
+        for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1, LossPhases.BOTH, broadcastMomentum);   // validates every p and β up front
         CharCorpus corpus = CharCorpus.kingJames();
         TrainRunner runner = runner(corpus);
-        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, %s, corpus %d chars (vocab %d)%n",
+        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, broadcast retention %s, %s, corpus %d chars (vocab %d)%n",
                 p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), p.sharding(), workers,
-                runner.describe(), corpus.length(), corpus.vocabSize());
+                broadcastMomentum == 0 ? "stale" : "momentum " + broadcastMomentum, runner.describe(), corpus.length(), corpus.vocabSize());
 
         List<Run> runs = new ArrayList<>();
         for (int seed = 1; seed <= seeds; seed++) {
@@ -110,7 +116,7 @@ public final class TrainCommand implements Callable<Integer> {
                 for (LossPhases phase : phases) {
                     for (LossPolicy pol : pols) {
                         if (pol == LossPolicy.RELIABLE && phase != LossPhases.BOTH) continue;   // TCP loses in every phase
-                        RunSpec s = new RunSpec(p, workers, l, pol, seed, phase);
+                        RunSpec s = new RunSpec(p, workers, l, pol, seed, phase, broadcastMomentum);
                         runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
                     }
                 }
@@ -148,7 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
         return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.loss() == 0 ? "-" : s.phases().cliName(), s.seed(), c.finalPerplexity(),
                 100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.finalOwnersPerplexity(),
                 100 * (c.finalOwnersPerplexity() / lossless.finalOwnersPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
-                pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), c);
+                pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), s.broadcastMomentum(), c);
     }
 
     private TrainCurve runWithProgress(TrainRunner runner, RunSpec s) throws Exception {
@@ -156,14 +162,14 @@ public final class TrainCommand implements Callable<Integer> {
                 s.phases() == LossPhases.BOTH ? "" : " (" + s.phases().cliName() + " only)", s.seed());
         ProgressBar bar = new ProgressBar(label, s.preset().steps());
         TrainCurve c = runner.run(s, bar::update);
-        bar.done(String.format("ppl %.4f  %.0f s", c.finalPerplexity(), c.wallSeconds()));
+        bar.done(String.format("ppl %.4f  B_noise %.0f seq  %.0f s", c.finalPerplexity(), c.lateNoiseScale(), c.wallSeconds()));
         return c;
     }
 
     /** Mean over seeds per (loss, policy), with the spread of the paired change vs lossless. */
     static Table summary(List<Run> runs) {
         Table t = new Table("loss", "policy", "loss in", "seeds", "val ppl (mean)", "Δ ppl vs lossless", "Δ min..max",
-                "Δ owners' model", "Δ owners min..max", "delivered", "nft dropped", "drift max", "drift end", "wall s");
+                "Δ owners' model", "Δ owners min..max", "delivered", "nft dropped", "drift max", "drift end", "B_noise (seq)", "wall s");
         for (List<Run> g : groups(runs).values()) {
             Run f = g.getFirst();
             double ppl = g.stream().mapToDouble(Run::finalPerplexity).average().orElseThrow();
@@ -180,6 +186,7 @@ public final class TrainCommand implements Callable<Integer> {
                     Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::finalDrift).average().orElseThrow()),
+                    String.format("%.0f", g.stream().mapToDouble(r -> r.curve().lateNoiseScale()).average().orElseThrow()),
                     String.format("%.0f", g.stream().mapToDouble(Run::wallSeconds).average().orElseThrow()));
         }
         return t;

@@ -30,6 +30,7 @@ final class TrainWorkerCommand implements Callable<Integer> {
     @Option(names = "--loss", defaultValue = "0") double loss;
     @Option(names = "--policy", defaultValue = "rescale-by-count") String policy;
     @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--broadcast-momentum", defaultValue = "0") double broadcastMomentum;
     @Option(names = "--netns", defaultValue = "true", arity = "1",
             description = "Use the data ports that the namespace's nft rules drop (default ${DEFAULT-VALUE}).") boolean netns;
 
@@ -38,7 +39,7 @@ final class TrainWorkerCommand implements Callable<Integer> {
         TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay,
                 sharding == null ? null : DataSharding.parse(sharding));
         int workers = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "1")));
-        ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed, LossPhases.parse(lossPhase)), netns);
+        ProcessTraining.worker(CharCorpus.kingJames(), new RunSpec(p, workers, loss, LossPolicy.parse(policy), seed, LossPhases.parse(lossPhase), broadcastMomentum), netns);
         return 0;
     }
 }

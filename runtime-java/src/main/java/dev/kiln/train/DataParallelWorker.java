@@ -52,8 +52,9 @@ public final class DataParallelWorker {
         double trainSum = 0;
         int trainCount = 0;
         double initial = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
-        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial));
+        points.add(new TrainCurve.Point(0, null, initial, sync.replicaDrift(params, layout.size()), initial, Double.NaN));
         double drift = 0; // after the loop: the final parameters' drift (the last step always evaluates)
+        GradientNoiseScale noise = new GradientNoiseScale(batch, sync.size());
         for (int step = 0; step < preset.steps(); step++) {
             corpus.trainBatch(data, preset.sharding(), sync.rank(), sync.size(), batch, context, tokens, targets);
             trainSum += gpt.lossAndGradient(params, grad, tokens, targets, ws);
@@ -61,6 +62,8 @@ public final class DataParallelWorker {
             double norm = Math.sqrt(TrainKernels.sumOfSquares(grad, 0, layout.size()));
             if (norm > preset.clip()) TrainKernels.scale(grad, 0, layout.size(), (float) (preset.clip() / norm));
             sync.reduceScatterMean(grad, shardGrad);
+            double sent = Math.min(norm, preset.clip());
+            noise.add(sent * sent, TrainKernels.sumOfSquares(shardGrad, 0, shard));
             optimizer.step(params, shardGrad, preset.learningRate(step));
             sync.broadcastShards(params);
             boolean last = step == preset.steps() - 1;
@@ -71,7 +74,7 @@ public final class DataParallelWorker {
                 drift = sync.replicaDrift(params, layout.size());
                 double val = validationLoss(gpt, params, sync, preset.evalWindows(), ws, tokens, targets);
                 double owners = ownersLoss(gpt, params, drift, val, sync, preset.evalWindows(), ws, tokens, targets);
-                points.add(new TrainCurve.Point(step + 1, train, val, drift, owners));
+                points.add(new TrainCurve.Point(step + 1, train, val, drift, owners, noise.takeWindow(sync)));
             }
             if (sync.rank() == 0 && progress != null) progress.accept(step + 1);
         }

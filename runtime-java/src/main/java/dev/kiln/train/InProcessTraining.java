@@ -69,9 +69,7 @@ public final class InProcessTraining {
                 syncs[r] = new ReliableGradientSync(comm, MetricsChannel.of(comm), shard);
             }
         } else {
-            LossyOptions options = LossyOptions.defaults().withPolicy(spec.policy()).withAssumedLossRate(spec.loss())
-                    .withPhaseDeadline(phaseDeadline(spec.loss()));
-            LossyAllReduce[] lossy = lossyGroup(spec, options);
+            LossyAllReduce[] lossy = lossyGroup(spec, spec.lossyOptions());
             for (int r = 0; r < workers; r++) syncs[r] = new LossyGradientSync(lossy[r], MetricsChannel.of(control.rank(r)), shard);
         }
         float[][] params = new float[workers][shard * workers];

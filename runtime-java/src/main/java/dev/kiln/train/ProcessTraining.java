@@ -114,7 +114,7 @@ public final class ProcessTraining implements TrainRunner {
                 "--batch", Integer.toString(p.batch()), "--optimizer", p.optimizer().cliName(), "--lr", Double.toString(p.lr()),
                 "--weight-decay", Double.toString(p.weightDecay()), "--sharding", p.sharding().cliName(),
                 "--loss", Double.toString(s.loss()), "--policy", s.policy().cliName(), "--seed", Long.toString(s.seed()),
-                "--loss-phase", s.phases().cliName());
+                "--loss-phase", s.phases().cliName(), "--broadcast-momentum", Double.toString(s.broadcastMomentum()));
     }
 
     /** This JVM's java and module path, with a small heap and the serial collector: workers are single-threaded. */
@@ -145,8 +145,7 @@ public final class ProcessTraining implements TrainRunner {
                 TcpRingCommunicator ring = new TcpRingCommunicator(control, "127.0.0.1", inNamespace ? LossyNamespace.TCP_PORT_BASE : 0);
                 sync = new ReliableGradientSync(ring, metrics, shard);
             } else {
-                LossyOptions options = LossyOptions.defaults().withPolicy(spec.policy()).withAssumedLossRate(spec.loss())
-                        .withPhaseDeadline(phaseDeadline(spec.loss()));
+                LossyOptions options = spec.lossyOptions();
                 int port = inNamespace ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
                 LossyAllReduce lossy = new UdpGroup("127.0.0.1", port, Packet.DEFAULT_DATAGRAM_BYTES, 4 << 20).join(control, options);
                 sync = new LossyGradientSync(lossy, metrics, shard);

@@ -9,8 +9,12 @@ import dev.kiln.collective.lossy.LossPolicy;
  * @param policy  what shard owners do about missing gradient contributions
  * @param seed    initialisation, data order and (in-process) loss pattern
  * @param phases  which phases lose packets ({@link LossPhases#BOTH} but for attribution experiments)
+ * @param broadcastMomentum what a replica writes where a parameter packet is lost: 0 keeps the stale value (the
+ *                paper's retention), β in (0, 1) predicts it from the last observed step
+ *                ({@link dev.kiln.collective.lossy.LossyOptions#broadcastMomentum})
  */
-public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed, LossPhases phases) {
+public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed, LossPhases phases,
+                      double broadcastMomentum) {
     public RunSpec {
         if (preset == null) throw new IllegalArgumentException("preset = null");
         if (policy == null) throw new IllegalArgumentException("policy = null");
@@ -20,10 +24,24 @@ public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy p
         if (policy == LossPolicy.RELIABLE && phases != LossPhases.BOTH) {
             throw new IllegalArgumentException("phases = " + phases + "; the reliable policy (TCP) loses packets in every phase, only 'both' applies");
         }
+        if (!(broadcastMomentum >= 0 && broadcastMomentum < 1)) {
+            throw new IllegalArgumentException("broadcastMomentum = " + broadcastMomentum + "; must be in [0, 1)");
+        }
+    }
+
+    /** Stale retention in the broadcast, as the paper. */
+    public RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed, LossPhases phases) {
+        this(preset, workers, loss, policy, seed, phases, 0.0);
     }
 
     /** Loss in every phase. */
     public RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed) {
         this(preset, workers, loss, policy, seed, LossPhases.BOTH);
+    }
+
+    /** The lossy collectives' settings for this run (the phase deadline scales with the loss rate). */
+    public dev.kiln.collective.lossy.LossyOptions lossyOptions() {
+        return dev.kiln.collective.lossy.LossyOptions.defaults().withPolicy(policy).withAssumedLossRate(loss)
+                .withPhaseDeadline(InProcessTraining.phaseDeadline(loss)).withBroadcastMomentum(broadcastMomentum);
     }
 }

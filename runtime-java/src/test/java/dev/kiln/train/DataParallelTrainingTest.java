@@ -76,4 +76,18 @@ class DataParallelTrainingTest {
         assertTrue(lossy.curve().finalValidationLoss() < initial - 0.7,
                 "seed " + seed + ": SGD took validation loss from " + initial + " to only " + lossy.curve().finalValidationLoss());
     }
+
+    @Test
+    void momentumRetentionIsExactWithoutLossAndLearnsUnderIt() {
+        long seed = System.nanoTime();
+        InProcessTraining.Result lossless = InProcessTraining.run(corpus,
+                new RunSpec(SHORT, 3, 0.0, LossPolicy.RESCALE_BY_COUNT, seed, LossPhases.BOTH, 0.9), null);
+        InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RELIABLE, seed), null);
+        for (int r = 0; r < 3; r++) assertArrayEquals(reliable.params()[r], lossless.params()[r], "seed " + seed + ": rank " + r);
+        // Parameters lost: the prediction replaces the stale value, replicas still drift (boundedly) and the run learns.
+        TrainCurve bc = InProcessTraining.run(corpus,
+                new RunSpec(SHORT, 4, 0.2, LossPolicy.RESCALE_BY_COUNT, seed, LossPhases.BROADCAST, 0.9), null).curve();
+        assertTrue(bc.maxDrift() > 0 && bc.maxDrift() < 0.05, "seed " + seed + ": drift " + bc.maxDrift());
+        assertTrue(bc.finalValidationLoss() < bc.points().getFirst().validationLoss() - 0.7, "seed " + seed);
+    }
 }

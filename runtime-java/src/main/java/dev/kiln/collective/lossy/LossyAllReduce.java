@@ -46,12 +46,14 @@ public final class LossyAllReduce implements ShardedParameterSync {
     private final int size;
     private final Map<Integer, float[]> previous = new HashMap<>();
     private float[] staging = new float[0];
+    private final MomentumRetention retention;   // null: stale retention
 
     public LossyAllReduce(DatagramFabric fabric, LossyOptions options) {
         this.options = options;
         this.rank = fabric.rank();
         this.size = fabric.size();
         this.exchange = new DatagramExchange(fabric, options.jobId(), options.stashBytes(), new CollectiveProfile(rank, size));
+        this.retention = options.broadcastMomentum() > 0 ? new MomentumRetention(options.broadcastMomentum()) : null;
     }
 
     /** {@code ranks} ranks as threads of this process exchanging datagrams with seeded i.i.d. loss {@code lossRate}. */
@@ -115,10 +117,13 @@ public final class LossyAllReduce implements ShardedParameterSync {
     @Override
     public PhaseReport broadcastParameters(int step, MemorySegment params) {
         long t0 = System.nanoTime();
-        PhaseReport r = gather(step, PARAMETER_TENSOR, PHASE_BROADCAST, "broadcast-parameters", params,
-                new ShardLayout(floats(params, "params"), size));
+        ShardLayout layout = new ShardLayout(floats(params, "params"), size);
+        int perPacket = exchange.floatsPerPacket();
+        if (retention != null) retention.beforeExchange(step, params, layout, perPacket);
+        DatagramExchange.Result r = gatherArrivals(step, PARAMETER_TENSOR, PHASE_BROADCAST, "broadcast-parameters", params, layout);
+        if (retention != null) retention.afterExchange(step, params, r.arrived(), layout, rank, perPacket);
         profile().recordOp("broadcast-parameters", params.byteSize(), System.nanoTime() - t0);
-        return r;
+        return r.report();
     }
 
     /**
@@ -190,6 +195,10 @@ public final class LossyAllReduce implements ShardedParameterSync {
 
     /** The all-gather / broadcast half: owner r sends shard r of {@code buf}; other shards are overwritten where packets arrive. */
     PhaseReport gather(int step, int tensor, byte phase, String name, MemorySegment buf, ShardLayout layout) {
+        return gatherArrivals(step, tensor, phase, name, buf, layout).report();
+    }
+
+    private DatagramExchange.Result gatherArrivals(int step, int tensor, byte phase, String name, MemorySegment buf, ShardLayout layout) {
         Span[] out = new Span[size];
         Span[] in = new Span[size];
         for (int p = 0; p < size; p++) {
@@ -199,7 +208,7 @@ public final class LossyAllReduce implements ShardedParameterSync {
         }
         DatagramExchange.Result r = exchange.exchange(step, phase, name, tensor, out, in, options.phaseDeadline().toNanos(), reliable());
         if (options.policy() == LossPolicy.RELIABLE) requireAll(r.report(), name);
-        return r.report();
+        return r;
     }
 
     /** One lossy all-to-all of 4-byte words: chunk j of {@code send} to rank j, missing chunks keep {@code recv}'s old bytes. */

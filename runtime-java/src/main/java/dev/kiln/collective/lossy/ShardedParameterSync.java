@@ -41,7 +41,8 @@ public interface ShardedParameterSync extends AutoCloseable {
 
     /**
      * Broadcasts this rank's shard of {@code params} and overwrites the other shards of {@code params}
-     * with what arrives from their owners; ranges whose packets are lost keep their previous values.
+     * with what arrives from their owners; ranges whose packets are lost keep their previous values (or, with
+     * {@link LossyOptions#broadcastMomentum} set, take a value predicted from their last observed step).
      */
     PhaseReport broadcastParameters(int step, MemorySegment params);
 
