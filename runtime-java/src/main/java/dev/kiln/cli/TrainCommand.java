@@ -72,6 +72,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "Measured not to help: docs/train.md (default ${DEFAULT-VALUE}).")
     double broadcastMomentum;
 
+    @Option(names = "--loss-from-step", defaultValue = "0",
+            description = "Drop packets only from this training step on (attribution: loss after the warm-up); "
+                    + "in-process only (default ${DEFAULT-VALUE}: from the start).")
+    int lossFromStep;
+
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
 
@@ -89,7 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
     public record Run(double loss, String policy, String lossPhase, long seed, double finalPerplexity, double deltaPercent,
                       double ownersPerplexity, double ownersDeltaPercent,
                       double deliveredFraction, double kernelDropFraction, double maxDrift, double finalDrift,
-                      double wallSeconds, double broadcastMomentum, TrainCurve curve) {}
+                      double wallSeconds, double broadcastMomentum, int lossFromStep, TrainCurve curve) {}
 
     @Override
     public Integer call() throws Exception {
@@ -98,12 +103,13 @@ public final class TrainCommand implements Callable<Integer> {
                 sharding == null ? null : DataSharding.parse(sharding));
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
         List<LossPhases> phases = lossPhases.stream().map(LossPhases::parse).toList();
-        for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1, LossPhases.BOTH, broadcastMomentum);   // validates every p and β up front
+        for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1, LossPhases.BOTH, broadcastMomentum, lossFromStep);   // validates p, β, step
+        if (lossFromStep >= p.steps()) throw new IllegalArgumentException("--loss-from-step = " + lossFromStep + "; the run has " + p.steps() + " steps");
         CharCorpus corpus = CharCorpus.kingJames();
         TrainRunner runner = runner(corpus);
-        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, broadcast retention %s, %s, corpus %d chars (vocab %d)%n",
+        System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, broadcast retention %s, loss from step %d, %s, corpus %d chars (vocab %d)%n",
                 p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), p.sharding(), workers,
-                broadcastMomentum == 0 ? "stale" : "momentum " + broadcastMomentum, runner.describe(), corpus.length(), corpus.vocabSize());
+                broadcastMomentum == 0 ? "stale" : "momentum " + broadcastMomentum, lossFromStep, runner.describe(), corpus.length(), corpus.vocabSize());
 
         List<Run> runs = new ArrayList<>();
         for (int seed = 1; seed <= seeds; seed++) {
@@ -116,7 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
                 for (LossPhases phase : phases) {
                     for (LossPolicy pol : pols) {
                         if (pol == LossPolicy.RELIABLE && phase != LossPhases.BOTH) continue;   // TCP loses in every phase
-                        RunSpec s = new RunSpec(p, workers, l, pol, seed, phase, broadcastMomentum);
+                        RunSpec s = new RunSpec(p, workers, l, pol, seed, phase, broadcastMomentum, lossFromStep);
                         runs.add(run(s, runWithProgress(runner, s), lossless, runner.lastKernelDropFraction()));
                     }
                 }
@@ -154,7 +160,7 @@ public final class TrainCommand implements Callable<Integer> {
         return new Run(s.loss(), s.loss() == 0 ? "lossless" : s.policy().cliName(), s.loss() == 0 ? "-" : s.phases().cliName(), s.seed(), c.finalPerplexity(),
                 100 * (c.finalPerplexity() / lossless.finalPerplexity() - 1), c.finalOwnersPerplexity(),
                 100 * (c.finalOwnersPerplexity() / lossless.finalOwnersPerplexity() - 1), c.deliveredFraction(), kernelDrop, c.maxDrift(),
-                pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), s.broadcastMomentum(), c);
+                pts.isEmpty() ? 0 : pts.getLast().drift(), c.wallSeconds(), s.broadcastMomentum(), s.lossFromStep(), c);
     }
 
     private TrainCurve runWithProgress(TrainRunner runner, RunSpec s) throws Exception {

@@ -42,17 +42,18 @@ public final class InProcessTraining {
 
     /**
      * Loss everywhere: the in-process fabric drops each datagram with p. Loss in one phase only: a lossless fabric
-     * whose endpoints are wrapped in a {@link PhaseLossFabric} that drops that phase's datagrams (seeded the same way).
+     * whose endpoints are wrapped in a {@link PhaseLossFabric} that drops that phase's datagrams (seeded the same way),
+     * or, with {@link RunSpec#lossFromStep}, only the datagrams of later steps.
      */
     private static LossyAllReduce[] lossyGroup(RunSpec spec, LossyOptions options) {
-        if (spec.phases() == LossPhases.BOTH) return LossyAllReduce.inProcessGroup(spec.workers(), spec.loss(), spec.seed(), options);
+        if (spec.phases() == LossPhases.BOTH && spec.lossFromStep() == 0) return LossyAllReduce.inProcessGroup(spec.workers(), spec.loss(), spec.seed(), options);
         InProcessDatagramFabric fabric = new InProcessDatagramFabric(spec.workers(), 0.0, spec.seed());
         byte[] phases = new byte[spec.phases().phases().size()];
         int i = 0;
         for (LossyPhase p : spec.phases().phases()) phases[i++] = p.wireCode();
         LossyAllReduce[] out = new LossyAllReduce[spec.workers()];
         for (int r = 0; r < out.length; r++) {
-            out[r] = new LossyAllReduce(new PhaseLossFabric(fabric.endpoint(r), spec.loss(), spec.seed(), phases), options);
+            out[r] = new LossyAllReduce(new PhaseLossFabric(fabric.endpoint(r), spec.loss(), spec.seed(), spec.lossFromStep(), phases), options);
         }
         return out;
     }

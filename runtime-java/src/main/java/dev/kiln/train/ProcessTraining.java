@@ -47,6 +47,9 @@ public final class ProcessTraining implements TrainRunner {
 
     @Override
     public TrainCurve run(RunSpec spec, IntConsumer progress) throws IOException, InterruptedException {
+        if (spec.lossFromStep() > 0) {
+            throw new IllegalArgumentException("loss from step " + spec.lossFromStep() + " is in-process only (the nft rules drop from the start); use --transport inproc");
+        }
         lastKernelDrop = Double.NaN;
         List<Process> children = new ArrayList<>();
         LossyNamespace ns = LossyNamespace.create("kiln-train-" + ProcessHandle.current().pid(), spec.loss(), spec.phases().phases());

@@ -12,9 +12,11 @@ import dev.kiln.collective.lossy.LossPolicy;
  * @param broadcastMomentum what a replica writes where a parameter packet is lost: 0 keeps the stale value (the
  *                paper's retention), β in (0, 1) predicts it from the last observed step
  *                ({@link dev.kiln.collective.lossy.LossyOptions#broadcastMomentum})
+ * @param lossFromStep datagrams of earlier steps all arrive (attribution by training phase: loss after the warm-up);
+ *                0 for loss from the start. In-process only.
  */
 public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed, LossPhases phases,
-                      double broadcastMomentum) {
+                      double broadcastMomentum, int lossFromStep) {
     public RunSpec {
         if (preset == null) throw new IllegalArgumentException("preset = null");
         if (policy == null) throw new IllegalArgumentException("policy = null");
@@ -27,6 +29,12 @@ public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy p
         if (!(broadcastMomentum >= 0 && broadcastMomentum < 1)) {
             throw new IllegalArgumentException("broadcastMomentum = " + broadcastMomentum + "; must be in [0, 1)");
         }
+        if (lossFromStep < 0) throw new IllegalArgumentException("lossFromStep = " + lossFromStep + "; must be >= 0");
+    }
+
+    /** Loss from the first step. */
+    public RunSpec(TrainPreset preset, int workers, double loss, LossPolicy policy, long seed, LossPhases phases, double broadcastMomentum) {
+        this(preset, workers, loss, policy, seed, phases, broadcastMomentum, 0);
     }
 
     /** Stale retention in the broadcast, as the paper. */

@@ -1,6 +1,7 @@
 package dev.kiln.collective.wire;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -8,6 +9,8 @@ import java.util.SplittableRandom;
  * of {@code phases} (byte {@link Packet#PHASE_OFFSET}) is dropped with probability {@code lossRate}, i.i.d. per
  * (sender, receiver) link from a seeded stream; every other datagram passes untouched. Wrapped around a
  * lossless fabric it answers "what does loss in the reduce-scatter alone cost, or in the broadcast alone?"
+ * With {@code fromStep} it also spares the datagrams of earlier training steps ({@link Packet#STEP_OFFSET}):
+ * "what does loss cost after the warm-up?"
  * The same seed gives the same drops for the same traffic, like {@link InProcessDatagramFabric}.
  */
 public final class PhaseLossFabric implements DatagramFabric {
@@ -15,14 +18,22 @@ public final class PhaseLossFabric implements DatagramFabric {
     private final double lossRate;
     private final boolean[] lossy = new boolean[256];
     private final SplittableRandom[] link;
+    private final int fromStep;
     private long dropped;
 
     /** @param phases the phase bytes whose datagrams may be lost (at least one) */
     public PhaseLossFabric(DatagramFabric inner, double lossRate, long seed, byte... phases) {
+        this(inner, lossRate, seed, 0, phases);
+    }
+
+    /** @param fromStep datagrams of training steps before this one all arrive */
+    public PhaseLossFabric(DatagramFabric inner, double lossRate, long seed, int fromStep, byte... phases) {
         if (!(lossRate >= 0 && lossRate < 1)) throw new IllegalArgumentException("lossRate must be in [0, 1), was " + lossRate);
         if (phases.length == 0) throw new IllegalArgumentException("phases must name at least one phase");
+        if (fromStep < 0) throw new IllegalArgumentException("fromStep must be >= 0, was " + fromStep);
         this.inner = inner;
         this.lossRate = lossRate;
+        this.fromStep = fromStep;
         for (byte p : phases) lossy[p & 0xFF] = true;
         // One stream per link, split from the seed in (sender, receiver) order: independent of thread timing.
         SplittableRandom root = new SplittableRandom(seed);
@@ -41,13 +52,17 @@ public final class PhaseLossFabric implements DatagramFabric {
     @Override
     public void send(int peer, ByteBuffer datagram) {
         int at = datagram.position() + Packet.PHASE_OFFSET;
-        boolean aimed = datagram.limit() > at && lossy[datagram.get(at) & 0xFF];
+        boolean aimed = datagram.limit() > at && lossy[datagram.get(at) & 0xFF] && (fromStep == 0 || step(datagram) >= fromStep);
         if (aimed && link[peer].nextDouble() < lossRate) {
             dropped++;
             datagram.position(datagram.limit());
             return;
         }
         inner.send(peer, datagram);
+    }
+
+    private static int step(ByteBuffer datagram) {
+        return datagram.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(datagram.position() + Packet.STEP_OFFSET);
     }
 
     @Override

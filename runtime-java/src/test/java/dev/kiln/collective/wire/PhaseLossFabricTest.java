@@ -65,4 +65,26 @@ class PhaseLossFabricTest {
         }
         assertEquals(first[0], first[1], "seed " + seed);
     }
+
+    @Test
+    void datagrams_of_steps_before_the_first_lossy_step_all_arrive() {
+        long seed = System.nanoTime();
+        InProcessDatagramFabric lossless = new InProcessDatagramFabric(2, 0.0, seed);
+        int from = 1000, n = 20_000;
+        PhaseLossFabric sender = new PhaseLossFabric(lossless.endpoint(0), 0.3, seed, from, (byte) 1);
+        PacketCodec codec = new PacketCodec();
+        ByteBuffer buf = ByteBuffer.allocateDirect(Packet.DEFAULT_DATAGRAM_BYTES);
+        ByteBuffer in = ByteBuffer.allocateDirect(Packet.MAX_DATAGRAM_BYTES);
+        int early = 0, late = 0;
+        for (int step = 0; step < n; step++) {   // step i in datagram i (seq = step = i)
+            sender.send(1, codec.encodeData(buf, 7, step, step, (byte) 1, 0, 1, 1, 0, MemorySegment.ofArray(new float[1]), 0, 1));
+            while (lossless.endpoint(1).receive(in, 0)) {
+                if (in.order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(Packet.STEP_OFFSET) < from) early++;
+                else late++;
+            }
+        }
+        assertEquals(from, early, "seed " + seed + ": a datagram of a step before " + from + " was lost");
+        double lateSent = n - from, sigma = Math.sqrt(lateSent * 0.3 * 0.7);
+        assertTrue(Math.abs((lateSent - late) - 0.3 * lateSent) < 5 * sigma, "seed " + seed + ": lost " + (lateSent - late) + " of " + lateSent);
+    }
 }
