@@ -107,6 +107,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (lossFromStep >= p.steps()) throw new IllegalArgumentException("--loss-from-step = " + lossFromStep + "; the run has " + p.steps() + " steps");
         CharCorpus corpus = CharCorpus.kingJames();
         TrainRunner runner = runner(corpus);
+        if (lossFromStep > 0 && runner instanceof ProcessTraining) {
+            throw new IllegalArgumentException("--loss-from-step is in-process only (the nft rules drop from the start); add --transport inproc");
+        }
         System.err.printf("kiln train: preset %s (%d steps, %d x %d chars per worker, dim %d, %d layers, %s lr %s wd %s, %s data shards), %d workers, broadcast retention %s, loss from step %d, %s, corpus %d chars (vocab %d)%n",
                 p.name(), p.steps(), p.batch(), p.context(), p.dim(), p.layers(), p.optimizer(), p.lr(), p.weightDecay(), p.sharding(), workers,
                 broadcastMomentum == 0 ? "stale" : "momentum " + broadcastMomentum, lossFromStep, runner.describe(), corpus.length(), corpus.vocabSize());
