@@ -171,7 +171,8 @@ public final class TrainCommand implements Callable<Integer> {
                 s.phases() == LossPhases.BOTH ? "" : " (" + s.phases().cliName() + " only)", s.seed());
         ProgressBar bar = new ProgressBar(label, s.preset().steps());
         TrainCurve c = runner.run(s, bar::update);
-        bar.done(String.format("ppl %.4f  B_noise %.0f seq  %.0f s", c.finalPerplexity(), c.lateNoiseScale(), c.wallSeconds()));
+        String noise = s.loss() == 0 ? String.format("  B_noise %.0f seq", c.lateNoiseScale()) : "";   // a lossy mean is not a batch-B gradient
+        bar.done(String.format("ppl %.4f%s  %.0f s", c.finalPerplexity(), noise, c.wallSeconds()));
         return c;
     }
 
@@ -195,7 +196,7 @@ public final class TrainCommand implements Callable<Integer> {
                     Double.isNaN(f.kernelDropFraction()) ? "-" : String.format("%.4f", g.stream().mapToDouble(Run::kernelDropFraction).average().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::maxDrift).max().orElseThrow()),
                     String.format("%.2e", g.stream().mapToDouble(Run::finalDrift).average().orElseThrow()),
-                    String.format("%.0f", g.stream().mapToDouble(r -> r.curve().lateNoiseScale()).average().orElseThrow()),
+                    f.loss() == 0 ? String.format("%.0f", g.stream().mapToDouble(r -> r.curve().lateNoiseScale()).average().orElseThrow()) : "-",
                     String.format("%.0f", g.stream().mapToDouble(Run::wallSeconds).average().orElseThrow()));
         }
         return t;

@@ -9,7 +9,6 @@ import dev.kiln.collective.lossy.LossyPhase;
 import dev.kiln.collective.wire.InProcessDatagramFabric;
 import dev.kiln.collective.wire.PhaseLossFabric;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -24,17 +23,6 @@ import java.util.function.IntConsumer;
  * runs over the in-process reliable communicator (retransmission modelled as free).
  */
 public final class InProcessTraining {
-    /**
-     * How long a phase waits for a peer. A phase ends early when every peer delivered or sent one of its six end
-     * markers, or went quiet after a partial delivery (deadline / 8); the deadline itself only bounds the rare
-     * case where all end markers are lost (p⁶ per link and phase). 4 s leaves a quiet window of 0.5 s, more
-     * than the compute skew of four workers sharing two loaded cores. At p = 0 nothing is lost, so the
-     * deadline is only a straggler guard.
-     */
-    static Duration phaseDeadline(double loss) {
-        return loss == 0 ? Duration.ofSeconds(60) : Duration.ofSeconds(4);
-    }
-
     private InProcessTraining() {}
 
     /** Result of one run: rank 0's curve and every rank's final parameters. */

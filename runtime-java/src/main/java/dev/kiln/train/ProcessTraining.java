@@ -166,7 +166,4 @@ public final class ProcessTraining implements TrainRunner {
             throw e.getCause();
         }
     }
-
-    /** As {@link InProcessTraining#phaseDeadline}: a lost end marker costs at most this; it covers the workers' skew. */
-    static Duration phaseDeadline(double loss) { return InProcessTraining.phaseDeadline(loss); }
 }

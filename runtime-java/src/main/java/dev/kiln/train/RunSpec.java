@@ -1,6 +1,9 @@
 package dev.kiln.train;
 
 import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.collective.lossy.LossyOptions;
+
+import java.time.Duration;
 
 /**
  * One training run of an experiment.
@@ -11,7 +14,7 @@ import dev.kiln.collective.lossy.LossPolicy;
  * @param phases  which phases lose packets ({@link LossPhases#BOTH} but for attribution experiments)
  * @param broadcastMomentum what a replica writes where a parameter packet is lost: 0 keeps the stale value (the
  *                paper's retention), β in (0, 1) predicts it from the last observed step
- *                ({@link dev.kiln.collective.lossy.LossyOptions#broadcastMomentum})
+ *                ({@link LossyOptions#broadcastMomentum})
  * @param lossFromStep datagrams of earlier steps all arrive (attribution by training phase: loss after the warm-up);
  *                0 for loss from the start. In-process only.
  */
@@ -47,9 +50,20 @@ public record RunSpec(TrainPreset preset, int workers, double loss, LossPolicy p
         this(preset, workers, loss, policy, seed, LossPhases.BOTH);
     }
 
-    /** The lossy collectives' settings for this run (the phase deadline scales with the loss rate). */
-    public dev.kiln.collective.lossy.LossyOptions lossyOptions() {
-        return dev.kiln.collective.lossy.LossyOptions.defaults().withPolicy(policy).withAssumedLossRate(loss)
-                .withPhaseDeadline(InProcessTraining.phaseDeadline(loss)).withBroadcastMomentum(broadcastMomentum);
+    /** The lossy collectives' settings for this run, the same for ranks as threads and as worker processes. */
+    public LossyOptions lossyOptions() {
+        return LossyOptions.defaults().withPolicy(policy).withAssumedLossRate(loss)
+                .withPhaseDeadline(phaseDeadline(loss)).withBroadcastMomentum(broadcastMomentum);
+    }
+
+    /**
+     * How long a phase waits for a peer. A phase ends early when every peer delivered or sent one of its six end
+     * markers, or went quiet after a partial delivery (deadline / 8); the deadline itself only bounds the rare
+     * case where all end markers are lost (p⁶ per link and phase). 4 s leaves a quiet window of 0.5 s, more
+     * than the compute skew of four workers sharing two loaded cores. At p = 0 nothing is lost, so the
+     * deadline is only a straggler guard.
+     */
+    private static Duration phaseDeadline(double loss) {
+        return loss == 0 ? Duration.ofSeconds(60) : Duration.ofSeconds(4);
     }
 }

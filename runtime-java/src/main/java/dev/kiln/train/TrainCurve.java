@@ -19,7 +19,7 @@ public record TrainCurve(List<Point> points, double finalValidationLoss, double 
      * @param drift     relative replica drift after this step ({@link GradientSync#replicaDrift})
      * @param ownersLoss validation loss of the owners' model after this step
      * @param noiseScale the gradient noise scale {@code B_simple} over the steps since the previous point, in sequences
-     *                   ({@link GradientNoiseScale}; NaN at step 0 and with one worker; a lossy reduce-scatter inflates it)
+     *                   ({@link GradientNoiseScale}; NaN at step 0 and with one worker; meaningful for lossless runs only)
      */
     public record Point(int step, Double trainLoss, double validationLoss, double drift, double ownersLoss, double noiseScale) {}
 
