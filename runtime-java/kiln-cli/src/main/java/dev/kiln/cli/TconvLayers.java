@@ -13,6 +13,11 @@ import java.util.List;
 final class TconvLayers {
     private TconvLayers() {}
 
+    /** The --layer help of every tconv command: all keys TConvSpec.parse reads, the batch n included. */
+    static final String LAYER_HELP = "one layer as key=value pairs, e.g. n=1,ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same: "
+            + "n batch (default 1), ih/iw (or i), ic, oc, kh/kw (or k), sh/sw (or s, default 1), "
+            + "pad=same|valid (default same) or explicit crops pt,pb,pl,pr";
+
     static List<TConvSuites.Layer> select(String suite, String layer) {
         if ((suite == null) == (layer == null)) throw new IllegalArgumentException("give exactly one of --suite " + TConvSuites.names() + " or --layer SPEC");
         return suite != null ? TConvSuites.named(suite) : List.of(new TConvSuites.Layer("layer", TConvSpec.parse(layer)));

@@ -34,14 +34,14 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run one transposed convolution on .npy tensors: input [N,Ih,Iw,Ic], weights [Oc,Kh,Kw,Ic] (OHWI), bias [Oc]; writes [N,Oh,Ow,Oc].")
 final class TconvRun implements Callable<Integer> {
-    @Option(names = "--layer", required = true, description = "e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", required = true, description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--input", required = true, description = "float32 (or int8 with --quant) [N,Ih,Iw,Ic]") Path input;
     @Option(names = "--weights", required = true, description = "float32 (or int8 with --quant) [Oc,Kh,Kw,Ic]") Path weights;
     @Option(names = "--bias", description = "float32 (or int32 with --quant) [Oc]") Path bias;
     @Option(names = "--quant", description = "JSON: inputScale, inputZeroPoint, weightScales (array) or weightScale, outputScale, outputZeroPoint") Path quant;
     @Option(names = "--rounding", defaultValue = "double", description = "int8 requantisation: double (TFLite default) or single") String rounding;
     @Option(names = "--impl", defaultValue = "mm2im", description = "mm2im, iom, zero-insertion, reference, ort (default ${DEFAULT-VALUE})") String impl;
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda (default ${DEFAULT-VALUE})") String backend;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda, fpga-sim or fpga-xrt (the FPGA accelerator: mm2im, int8 only, so with --quant; default ${DEFAULT-VALUE})") String backend;
     @Option(names = "--output", required = true, description = "output .npy") Path output;
 
     @Override

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         description = "Check implementations against the reference: fp32 max abs / rel error (pass: rel <= 1e-5), int8 mismatching elements (pass: 0).")
 final class TconvVerify implements Callable<Integer> {
     @Option(names = "--suite", description = "synthetic, models or paper") String suite;
-    @Option(names = "--layer", description = "one layer, e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (default ${DEFAULT-VALUE})") String dtype;
     @Option(names = "--backend", split = ",", defaultValue = "all", description = "backends, or all available (default)") List<String> backends;
     @Option(names = "--impl", split = ",", description = "implementations (default: mm2im, iom, zero-insertion, and ort for fp32 on cpu)") List<String> impls;
