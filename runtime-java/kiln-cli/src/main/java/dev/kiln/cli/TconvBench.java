@@ -6,6 +6,7 @@ import dev.kiln.tconv.TConvBenchmark;
 import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvImpls;
 import dev.kiln.tconv.TConvSuites;
+import dev.kiln.tconv.quant.Rounding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -52,7 +53,9 @@ final class TconvBench implements Callable<Integer> {
                 List<TConvBenchmark.Entry> entries = new ArrayList<>();
                 for (TConvImpl impl : list) {
                     String b = impl.name().equals("ort") || impl.name().equals("reference") ? "cpu" : backend;
-                    impl.unsupported(b).ifPresent(why -> { throw new IllegalArgumentException(why); });
+                    // TConvBenchmark requantises int8 with TFLite's default double rounding.
+                    TconvLayers.unsupported(impl, b, dtype.equals("int8"), Rounding.DOUBLE, "use --dtype int8")
+                            .ifPresent(why -> { throw new IllegalArgumentException(why); });
                     if (dtype.equals("int8") && !impl.supportsInt8()) throw new IllegalArgumentException(impl.name() + " has no int8 path");
                     entries.add(new TConvBenchmark.Entry(impl, devices.computeIfAbsent(b, Devices::open)));
                 }

@@ -5,9 +5,11 @@ import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvImpls;
 import dev.kiln.tconv.TConvSpec;
 import dev.kiln.tconv.TConvSuites;
+import dev.kiln.tconv.quant.Rounding;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Shared option handling of the tconv commands: a suite or one layer, backends, implementations. */
 final class TconvLayers {
@@ -27,6 +29,19 @@ final class TconvLayers {
         if (requested == null || requested.isEmpty() || requested.equals(List.of("all"))) return Devices.availableNames();
         for (String b : requested) Devices.backend(b);                  // throws with the reason when unavailable
         return requested;
+    }
+
+    /**
+     * Why {@code impl} cannot run on {@code backend} in this dtype, or empty. Where fp32 is refused but int8
+     * would run (mm2im on the FPGA accelerator), the reason ends with {@code int8Route}: the way to int8 in
+     * the command that prints it ({@code --dtype int8} for verify and bench, {@code --quant} for run).
+     */
+    static Optional<String> unsupported(TConvImpl impl, String backend, boolean int8, Rounding rounding, String int8Route) {
+        Optional<String> why = impl.unsupported(backend, int8, rounding);
+        if (why.isPresent() && !int8 && impl.supportsInt8() && impl.unsupported(backend, true, rounding).isEmpty()) {
+            return Optional.of(why.get() + "; " + int8Route);
+        }
+        return why;
     }
 
     static List<TConvImpl> impls(List<String> names, List<TConvImpl> fallback) {

@@ -48,9 +48,10 @@ final class TconvRun implements Callable<Integer> {
     public Integer call() throws IOException {
         TConvSpec s = TConvSpec.parse(layer);
         TConvImpl im = TConvImpls.named(impl);
-        im.unsupported(backend).ifPresent(why -> { throw new IllegalArgumentException(why); });
         boolean int8 = quant != null;
         if (int8 && !im.supportsInt8()) throw new IllegalArgumentException(im.name() + " has no int8 path; drop --quant or pick mm2im, iom, zero-insertion, reference");
+        TconvLayers.unsupported(im, backend, int8, Rounding.parse(rounding), "give --quant QUANT.json with int8 --input and --weights")
+                .ifPresent(why -> { throw new IllegalArgumentException(why); });
         NpyDtype data = int8 ? NpyDtype.INT8 : NpyDtype.FLOAT32;
         long[] outShape = {s.n(), s.oh(), s.ow(), s.oc()};
         try (Arena arena = Arena.ofConfined(); Device d = Devices.open(backend)) {

@@ -60,7 +60,7 @@ final class TconvVerify implements Callable<Integer> {
         }
         if (results.isEmpty()) {  // e.g. --backend fpga-sim with the default fp32 or double rounding: say why, not "PASS: 0 checks"
             List<String> why = new ArrayList<>();
-            for (String b : chosen) for (TConvImpl impl : implList) impl.unsupported(b, dtype.equals("int8"), r).ifPresent(why::add);
+            for (String b : chosen) for (TConvImpl impl : implList) TconvLayers.unsupported(impl, b, dtype.equals("int8"), r, "use --dtype int8").ifPresent(why::add);
             throw new IllegalArgumentException("nothing to verify: " + String.join("; ", why));
         }
         boolean ok = results.stream().allMatch(TConvVerifier.Result::passed);
