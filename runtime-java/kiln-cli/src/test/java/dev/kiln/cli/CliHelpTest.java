@@ -17,4 +17,12 @@ class CliHelpTest {
             }
         }
     }
+
+    @Test
+    void allreduce_bench_help_shows_its_defaults() {
+        String help = KilnCli.commandLine().getSubcommands().get("allreduce").getSubcommands().get("bench").getUsageMessage();
+        for (String expected : new String[]{"(default 4)", "(default 64MiB)", "(default 50)"}) {
+            assertTrue(help.contains(expected), "allreduce bench --help lacks " + expected + ":\n" + help);
+        }
+    }
 }
