@@ -47,4 +47,17 @@ class CliHelpTest {
         assertEquals(2, cli.execute("help", "helix", "atend"));
         assertTrue(err.toString().contains("'atend'") && err.toString().contains("attend"), err.toString());
     }
+
+    @Test
+    void a_usage_that_shows_COMMAND_lists_at_least_one() {
+        check(KilnCli.commandLine());
+    }
+
+    private static void check(CommandLine c) {
+        String help = c.getUsageMessage();
+        if (help.contains("[COMMAND]")) {
+            assertTrue(help.contains("Commands:"), c.getCommandSpec().qualifiedName() + " shows [COMMAND] but lists none:\n" + help);
+        }
+        c.getSubcommands().values().forEach(CliHelpTest::check);
+    }
 }
