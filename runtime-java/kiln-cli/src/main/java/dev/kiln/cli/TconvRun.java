@@ -25,6 +25,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -43,6 +45,7 @@ final class TconvRun implements Callable<Integer> {
     @Option(names = "--impl", defaultValue = "mm2im", description = "mm2im, iom, zero-insertion, reference, ort (default ${DEFAULT-VALUE})") String impl;
     @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda, fpga-sim or fpga-xrt (the FPGA accelerator: mm2im, int8 only, so with --quant; default ${DEFAULT-VALUE})") String backend;
     @Option(names = "--output", required = true, description = "output .npy") Path output;
+    @Option(names = "--json", description = "print what ran as JSON instead of a line") boolean json;
 
     @Override
     public Integer call() throws IOException {
@@ -70,8 +73,23 @@ final class TconvRun implements Callable<Integer> {
                 d.queue().read(out, 0, result);
             }
             Npy.write(output, new NpyArray(data, outShape, result));
-            System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s%n", s.label(), im.name(), backend, int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32",
-                    ns / 1e6, output, data, Arrays.toString(outShape));
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("layer", s.toString());
+                o.put("label", s.label());
+                o.put("impl", im.name());
+                o.put("backend", backend);
+                o.put("dtype", int8 ? "int8" : "fp32");
+                if (int8) o.put("rounding", Rounding.parse(rounding).toString());
+                o.put("elapsedMillis", ns / 1e6);
+                o.put("output", output.toString());
+                o.put("outputDtype", data.toString());
+                o.put("outputShape", outShape);
+                System.out.println(Json.write(o));
+            } else {
+                System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s%n", s.label(), im.name(), backend, int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32",
+                        ns / 1e6, output, data, Arrays.toString(outShape));
+            }
         }
         return 0;
     }
