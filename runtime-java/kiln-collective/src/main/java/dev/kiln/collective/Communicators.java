@@ -6,6 +6,7 @@ import dev.kiln.collective.lossy.UdpGroup;
 import dev.kiln.collective.mpi.MpiCommunicator;
 import dev.kiln.collective.rendezvous.ControlChannel;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
+import dev.kiln.collective.rendezvous.ReachableAddress;
 import dev.kiln.collective.tcp.TcpRingCommunicator;
 
 import java.time.Duration;
@@ -17,8 +18,7 @@ import java.util.Locale;
  * (torchrun, mpirun, srun: see {@link LaunchEnvironment}).
  *
  * <pre>{@code
- * try (Communicator comm = Communicators.open(Communicators.Transport.UDP, LaunchEnvironment.detect(), "127.0.0.1",
- *         Duration.ofSeconds(60))) {
+ * try (Communicator comm = Communicators.open(Communicators.Transport.UDP, LaunchEnvironment.detect(), Duration.ofSeconds(60))) {
  *     comm.allReduceSum(gradients);         // lossy: the policy's estimate of the sum where datagrams were lost
  * }
  * }</pre>
@@ -44,6 +44,16 @@ public final class Communicators {
     }
 
     private Communicators() {}
+
+    /**
+     * Joins the job {@code env} describes over {@code transport}, its data sockets bound at the address this rank is
+     * reachable at: the interface {@code KILN_IFACE} names, else the source address of the route to the master
+     * (see {@link ReachableAddress}).
+     */
+    public static Communicator open(Transport transport, LaunchEnvironment env, Duration timeout) {
+        String bindHost = transport == Transport.MPI ? null : ReachableAddress.resolve(env, null).getHostAddress();
+        return open(transport, env, bindHost, timeout);
+    }
 
     /**
      * Joins the job {@code env} describes over {@code transport}.
