@@ -4,8 +4,10 @@ import dev.kiln.collective.bench.BenchConfig;
 import dev.kiln.collective.bench.BenchLauncher;
 import dev.kiln.collective.bench.BenchResult;
 import dev.kiln.collective.bench.BenchWorker;
+import dev.kiln.collective.bench.ByteSize;
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.collective.netlab.LossyNamespace;
+import dev.kiln.collective.rendezvous.LaunchEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,23 +29,7 @@ final class AllreduceCommand implements Runnable {
     @Override
     public void run() { spec.commandLine().usage(System.out); }
 
-    static long parseSize(String s) {
-        String t = s.trim();
-        long mult = 1;
-        String[][] units = {{"GiB", "1073741824"}, {"MiB", "1048576"}, {"KiB", "1024"}, {"B", "1"}};
-        for (String[] u : units) {
-            if (t.endsWith(u[0])) {
-                mult = Long.parseLong(u[1]);
-                t = t.substring(0, t.length() - u[0].length()).trim();
-                break;
-            }
-        }
-        try {
-            return Math.round(Double.parseDouble(t) * mult);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("size must look like 64MiB, 512KiB or 4096, was '" + s + "'");
-        }
-    }
+    static long parseSize(String s) { return ByteSize.parse(s); }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Launch N worker JVMs (or mpirun) and time allreduce; real loss via nftables in a network namespace (root).")
@@ -146,26 +132,56 @@ final class AllreduceCommand implements Runnable {
         }
     }
 
-    @Command(name = "worker", hidden = true, description = "One rank of `allreduce bench` (started by the launcher).")
+    @Command(name = "worker", mixinStandardHelpOptions = true,
+            description = {"One rank of an allreduce job, started by mpirun, srun or torchrun (they set the rank, world size and rank 0's "
+                    + "host: OMPI_COMM_WORLD_*, SLURM_PROCID/SLURM_NTASKS/SLURM_JOB_NODELIST, RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT). "
+                    + "Each rank binds its data sockets at the address that routes to rank 0's host, or at --iface. "
+                    + "Rank 0 prints the result. Examples (docs/collective.md):",
+                    "  mpirun -np 4 -x MASTER_ADDR=host1 ./kiln allreduce worker --transport tcp --size 16MiB",
+                    "  srun -N 2 --ntasks-per-node=2 ./kiln allreduce worker --transport udp --size 16MiB",
+                    "  RANK=0 WORLD_SIZE=2 MASTER_ADDR=host1 ./kiln allreduce worker --transport udp --size 16MiB"})
     static final class Worker implements Runnable {
-        @Option(names = "--transport", required = true) String transport;
-        @Option(names = "--size", required = true) long bytes;
-        @Option(names = "--loss", defaultValue = "0") double loss;
-        @Option(names = "--policy", defaultValue = "rescale-by-count") String policy;
-        @Option(names = "--iters", defaultValue = "10") int iters;
-        @Option(names = "--warmup", defaultValue = "2") int warmup;
-        @Option(names = "--deadline-ms", defaultValue = "5000") long deadlineMs;
-        @Option(names = "--datagram", defaultValue = "1472") int datagram;
-        @Option(names = "--netns", defaultValue = "false", arity = "1") boolean netns;
-        @Option(names = "--kill-rank", defaultValue = "-1") int killRank;
-        @Option(names = "--kill-step", defaultValue = "-1") int killStep;
+        @Option(names = "--transport", required = true, description = "udp (lossy), tcp (ring) or mpi (under mpirun)") String transport;
+        @Option(names = "--size", required = true, description = "bytes per rank: a number, optionally with B, KiB, MiB or GiB") String size;
+        @Option(names = "--loss", defaultValue = "0", description = "the nft drop rate of the namespace the ranks run in; > 0 needs --netns true "
+                + "(default ${DEFAULT-VALUE})") double loss;
+        @Option(names = "--policy", defaultValue = "rescale-by-count", description = "rescale-by-count, rescale-by-p, zero-fill, reliable "
+                + "(default ${DEFAULT-VALUE})") String policy;
+        @Option(names = "--iters", defaultValue = "10", description = "timed iterations (default ${DEFAULT-VALUE})") int iters;
+        @Option(names = "--warmup", defaultValue = "2", description = "untimed iterations first (default ${DEFAULT-VALUE})") int warmup;
+        @Option(names = "--deadline-ms", defaultValue = "5000", description = "phase deadline of the lossy transport (default ${DEFAULT-VALUE})")
+        long deadlineMs;
+        @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes (default ${DEFAULT-VALUE})") int datagram;
+        @Option(names = "--netns", defaultValue = "false", arity = "1", description = "use the data ports a LossyNamespace's nft rules drop "
+                + "(default ${DEFAULT-VALUE})") boolean netns;
+        @Option(names = "--iface", description = "interface whose IPv4 address the data sockets bind and publish (default: KILN_IFACE, "
+                + "else the interface that routes to MASTER_ADDR)") String iface;
+        @Option(names = "--json", description = "rank 0 prints the result as one KILN-RESULT JSON line instead of a sentence") boolean json;
+        @Option(names = "--kill-rank", defaultValue = "-1", hidden = true) int killRank;
+        @Option(names = "--kill-step", defaultValue = "-1", hidden = true) int killStep;
 
         @Override
         public void run() {
-            int ranks = Integer.parseInt(System.getenv().getOrDefault("WORLD_SIZE", System.getenv().getOrDefault("OMPI_COMM_WORLD_SIZE", "2")));
-            BenchConfig cfg = new BenchConfig(transport, ranks, bytes, loss, LossPolicy.parse(policy), iters, warmup,
+            int ranks = LaunchEnvironment.detect().worldSize();
+            BenchConfig cfg = new BenchConfig(transport, ranks, ByteSize.parse(size), loss, LossPolicy.parse(policy), iters, warmup,
                     Duration.ofMillis(deadlineMs), datagram, netns, killRank, killStep);
-            BenchWorker.runAndReport(cfg);
+            BenchWorker.requireRealLoss(cfg);
+            Map<String, Object> out = BenchWorker.run(cfg, iface, json ? null : line -> {
+                if (LaunchEnvironment.detect().rank() == 0) System.err.println("allreduce worker: " + line);
+            });
+            if (out == null) return;
+            if (json) {
+                System.out.println(BenchWorker.resultLine(out));
+                return;
+            }
+            double[] steps = (double[]) out.get("stepMillis");
+            double[] sorted = steps.clone();
+            java.util.Arrays.sort(sorted);
+            double median = (sorted[(sorted.length - 1) / 2] + sorted[sorted.length / 2]) / 2;
+            System.out.printf(Locale.ROOT, "allreduce %s over %d ranks, %s per rank, %d iterations: median %.2f ms (slowest rank), "
+                            + "algbw %.3f GB/s, delivered %.4f, max relative error %.2e%n", transport, ranks, Table.bytes(cfg.bytes()), iters,
+                    median, cfg.bytes() / (median * 1e6), (double) out.get("delivered"),
+                    (double) out.get("maxRelativeError"));
         }
     }
 }

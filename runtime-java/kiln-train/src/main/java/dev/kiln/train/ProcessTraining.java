@@ -8,6 +8,7 @@ import dev.kiln.collective.lossy.UdpGroup;
 import dev.kiln.collective.netlab.LossyNamespace;
 import dev.kiln.collective.rendezvous.ControlChannel;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
+import dev.kiln.collective.rendezvous.ReachableAddress;
 import dev.kiln.collective.rendezvous.WorkerJvm;
 import dev.kiln.collective.tcp.TcpRingCommunicator;
 import dev.kiln.collective.wire.Packet;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -126,39 +128,71 @@ public final class ProcessTraining implements TrainRunner {
         return WorkerJvm.command(TrainWorker.class, List.of("-Xmx1g", "-XX:+UseSerialGC"));
     }
 
-    /**
-     * The body of {@code kiln train worker}: joins the job described by the environment, trains, and (rank 0)
-     * prints one {@link #STEP_PREFIX} line per step and a {@link #RESULT_PREFIX} line with the curve as JSON.
-     * Inside the namespace the data ports are the ones the nft rules drop; without it, any free port (no loss).
-     */
+    /** The body of a worker started by {@link #run}: machine lines on stdout, data sockets where the master is routed. */
     public static void worker(CharCorpus corpus, RunSpec spec, boolean inNamespace) throws IOException {
+        worker(corpus, spec, inNamespace, null, true);
+    }
+
+    /**
+     * The body of {@code kiln train worker}: joins the job described by the environment, trains, and returns the
+     * curve on rank 0 (null elsewhere). Its data sockets bind at the address of {@code iface} (null: {@code KILN_IFACE},
+     * else the route to the master), so ranks on different hosts reach each other. With {@code machineLines} rank 0
+     * prints one {@link #STEP_PREFIX} line per step and a {@link #RESULT_PREFIX} line with the curve as JSON (what
+     * {@link #run} reads); without, a progress line on stderr at most once a second. Inside the namespace the data
+     * ports are the ones the nft rules drop; without it, any free port and no loss, so {@code loss > 0} is refused.
+     */
+    public static TrainCurve worker(CharCorpus corpus, RunSpec spec, boolean inNamespace, String iface, boolean machineLines) throws IOException {
         LaunchEnvironment env = LaunchEnvironment.detect();
         if (env.worldSize() != spec.workers()) {
-            throw new IllegalArgumentException("WORLD_SIZE = " + env.worldSize() + " but --workers = " + spec.workers());
+            throw new IllegalArgumentException("the launcher's world size is " + env.worldSize() + " (" + env.launcher() + ") but the run spec has "
+                    + spec.workers() + " workers");
         }
+        if (spec.loss() > 0 && !inNamespace) {
+            throw new IllegalArgumentException("--loss " + spec.loss() + " needs --netns true: the drops come from the nft rules of the network "
+                    + "namespace the ranks run in (kiln train --transport netns sets one up); without one nothing would be dropped");
+        }
+        String bindHost = ReachableAddress.resolve(env, iface).getHostAddress();
         DataParallelWorker worker = new DataParallelWorker(corpus, spec.preset(), spec.seed());
         int shard = DataParallelWorker.shardLength(worker.layout(), spec.workers());
+        boolean report = env.rank() == 0;
+        if (report && !machineLines) {
+            System.err.printf(Locale.ROOT, "train worker: rank 0 of %d (%s), master %s:%d, data at %s, preset %s, %d steps%n",
+                    env.worldSize(), env.launcher(), env.masterAddr(), env.masterPort(), bindHost, spec.preset().name(), spec.preset().steps());
+        }
         try (ControlChannel control = ControlChannel.connect(env, Duration.ofSeconds(300))) {
             MetricsChannel metrics = MetricsChannel.of(control);
             GradientSync sync;
             if (spec.policy() == LossPolicy.RELIABLE) {
-                TcpRingCommunicator ring = new TcpRingCommunicator(control, "127.0.0.1", inNamespace ? LossyNamespace.TCP_PORT_BASE : 0);
+                TcpRingCommunicator ring = new TcpRingCommunicator(control, bindHost, inNamespace ? LossyNamespace.TCP_PORT_BASE : 0);
                 sync = new ReliableGradientSync(ring, metrics, shard);
             } else {
                 LossyOptions options = spec.lossyOptions();
                 int port = inNamespace ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
-                LossyAllReduce lossy = new UdpGroup("127.0.0.1", port, Packet.DEFAULT_DATAGRAM_BYTES, 4 << 20).join(control, options);
+                LossyAllReduce lossy = new UdpGroup(bindHost, port, Packet.DEFAULT_DATAGRAM_BYTES, 4 << 20).join(control, options);
                 sync = new LossyGradientSync(lossy, metrics, shard);
             }
-            boolean report = env.rank() == 0;
+            long[] lastLine = {System.nanoTime()};
+            int steps = spec.preset().steps();
             TrainCurve curve;
             try (sync) {
                 curve = worker.run(sync, null, step -> {
-                    if (report) System.out.println(STEP_PREFIX + step);
+                    if (!report) return;
+                    if (machineLines) {
+                        System.out.println(STEP_PREFIX + step);
+                    } else if (System.nanoTime() - lastLine[0] > 1_000_000_000L || step == steps) {
+                        lastLine[0] = System.nanoTime();
+                        System.err.printf(Locale.ROOT, "train worker: step %d of %d%n", step, steps);
+                    }
                 });
             }
-            if (report) System.out.println(RESULT_PREFIX + JSON.writeValueAsString(curve));
+            if (report && machineLines) System.out.println(RESULT_PREFIX + JSON.writeValueAsString(curve));
+            if (report && !machineLines) {
+                System.out.printf(Locale.ROOT, "trained %d steps on %d ranks (%s, %s): validation loss %.4f nats/char (perplexity %.3f), "
+                                + "delivered %.4f, %.1f s%n", steps, env.worldSize(), env.launcher(), spec.policy().cliName(),
+                        curve.finalValidationLoss(), curve.finalPerplexity(), curve.deliveredFraction(), curve.wallSeconds());
+            }
             System.out.flush();
+            return report ? curve : null;
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

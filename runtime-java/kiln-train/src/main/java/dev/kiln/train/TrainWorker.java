@@ -14,16 +14,23 @@ public final class TrainWorker {
     public static void main(String[] args) throws Exception {
         RunSpec spec;
         boolean netns;
+        String iface;
         try {
             WorkerArgs a = WorkerArgs.parse(args);
             spec = spec(a, LaunchEnvironment.detect().worldSize());
             netns = a.get("netns", Boolean::parseBoolean, true);
+            iface = a.get("iface", x -> x, null);
         } catch (IllegalArgumentException e) {
             System.err.println("train worker: " + e.getMessage());
             System.exit(2);
             return;
         }
-        ProcessTraining.worker(CharCorpus.kingJames(), spec, netns);
+        try {
+            ProcessTraining.worker(CharCorpus.kingJames(), spec, netns, iface, true);
+        } catch (IllegalArgumentException e) { // a setting that cannot run (loss without a namespace, --iface): one line
+            System.err.println("train worker: " + e.getMessage());
+            System.exit(2);
+        }
     }
 
     /** The {@link RunSpec} that {@link ProcessTraining#workerArgs} wrote, for a job of {@code workers} ranks. */

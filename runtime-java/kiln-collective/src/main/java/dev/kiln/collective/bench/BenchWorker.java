@@ -12,6 +12,7 @@ import dev.kiln.collective.mpi.MpiCommunicator;
 import dev.kiln.collective.netlab.LossyNamespace;
 import dev.kiln.collective.rendezvous.ControlChannel;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
+import dev.kiln.collective.rendezvous.ReachableAddress;
 import dev.kiln.collective.rendezvous.WorkerArgs;
 import dev.kiln.collective.tcp.TcpRingCommunicator;
 
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One rank of {@code kiln allreduce bench}, run in its own JVM by the launcher (or by mpirun) through
@@ -42,31 +44,50 @@ public final class BenchWorker {
      */
     public static void main(String[] args) {
         BenchConfig cfg;
+        String iface;
         try {
             WorkerArgs a = WorkerArgs.parse(args);
-            cfg = new BenchConfig(a.get("transport"), LaunchEnvironment.detect().worldSize(), a.get("size", Long::parseLong),
+            cfg = new BenchConfig(a.get("transport"), LaunchEnvironment.detect().worldSize(), a.get("size", ByteSize::parse),
                     a.get("loss", Double::parseDouble), a.get("policy", LossPolicy::parse), a.get("iters", Integer::parseInt),
                     a.get("warmup", Integer::parseInt), Duration.ofMillis(a.get("deadline-ms", Long::parseLong)),
                     a.get("datagram", Integer::parseInt), a.get("netns", Boolean::parseBoolean),
                     a.get("kill-rank", Integer::parseInt, -1), a.get("kill-step", Integer::parseInt, -1));
+            iface = a.get("iface", s -> s, null);
+            requireRealLoss(cfg);
         } catch (IllegalArgumentException e) {
             System.err.println("allreduce worker: " + e.getMessage());
             System.exit(2);
             return;
         }
-        runAndReport(cfg);
+        Map<String, Object> out = run(cfg, iface, null);
+        if (out != null) System.out.println(resultLine(out));
+        System.out.flush();
     }
 
-    /** Runs one rank; rank 0 prints {@link BenchLauncher#RESULT_PREFIX} and the result as one line of JSON. */
+    /**
+     * Loss comes from the nft rules of a network namespace; a worker outside one would run lossless while its
+     * output claimed a loss rate, so {@code loss > 0} without {@code netns} is refused.
+     */
+    public static void requireRealLoss(BenchConfig cfg) {
+        if (cfg.loss() > 0 && !cfg.netns()) {
+            throw new IllegalArgumentException("--loss " + cfg.loss() + " needs --netns true: the drops come from the nft rules of the "
+                    + "network namespace the ranks run in (kiln allreduce bench sets one up); without one nothing would be dropped");
+        }
+    }
+
+    /** {@link BenchLauncher#RESULT_PREFIX} and the result as one line of JSON: what the launcher reads from rank 0. */
+    public static String resultLine(Map<String, Object> out) {
+        try {
+            return BenchLauncher.RESULT_PREFIX + new ObjectMapper().writeValueAsString(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("allreduce worker: cannot write the result as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs one rank on the address that routes to the master; rank 0 prints {@link #resultLine}. */
     public static void runAndReport(BenchConfig cfg) {
         Map<String, Object> out = run(cfg);
-        if (out != null) {
-            try {
-                System.out.println(BenchLauncher.RESULT_PREFIX + new ObjectMapper().writeValueAsString(out));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("allreduce worker: cannot write the result as JSON: " + e.getMessage(), e);
-            }
-        }
+        if (out != null) System.out.println(resultLine(out));
         System.out.flush();
     }
 
@@ -75,8 +96,16 @@ public final class BenchWorker {
 
     static float exactSum(int ranks, long i) { return ranks * (ranks + 1) / 2f + ranks * 0.25f * (i % 7); }
 
-    public static Map<String, Object> run(BenchConfig cfg) {
+    public static Map<String, Object> run(BenchConfig cfg) { return run(cfg, null, null); }
+
+    /**
+     * Runs one rank of the job the environment describes, its data sockets bound at the address of {@code iface}
+     * (null: {@code KILN_IFACE}, else the route to the master). {@code progress} (may be null) gets a few
+     * human-readable lines: where the rank joined, and each tenth of the iterations.
+     */
+    public static Map<String, Object> run(BenchConfig cfg, String iface, Consumer<String> progress) {
         LaunchEnvironment env = LaunchEnvironment.detect();
+        String bindHost = cfg.transport().equals("mpi") ? null : ReachableAddress.resolve(env, iface).getHostAddress();
         ControlChannel control = null;
         Communicator comm = null;
         LossyAllReduce lossy = null;
@@ -87,11 +116,11 @@ public final class BenchWorker {
                 int port = cfg.netns() ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
                 LossyOptions opt = LossyOptions.defaults().withPolicy(cfg.policy()).withPhaseDeadline(cfg.phaseDeadline())
                         .withAssumedLossRate(cfg.loss());
-                lossy = new UdpGroup("127.0.0.1", port, cfg.datagramBytes(), 64 << 20).join(control, opt);
+                lossy = new UdpGroup(bindHost, port, cfg.datagramBytes(), 64 << 20).join(control, opt);
             }
             case "tcp" -> {
                 control = ControlChannel.connect(env, Duration.ofSeconds(60));
-                comm = new TcpRingCommunicator(control, "127.0.0.1", cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
+                comm = new TcpRingCommunicator(control, bindHost, cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
             }
             case "mpi" -> comm = mpi = new MpiCommunicator();
             default -> throw new IllegalArgumentException("transport " + cfg.transport() + " has no worker");
@@ -105,6 +134,10 @@ public final class BenchWorker {
         double maxErr = 0;
         List<List<Integer>> unfinished = new ArrayList<>();
         boolean drill = cfg.killDrill();
+        if (progress != null) {
+            progress.accept(String.format(java.util.Locale.ROOT, "rank %d of %d (%s, master %s:%d) joined over %s%s", rank, size, env.launcher(),
+                    env.masterAddr(), env.masterPort(), cfg.transport(), bindHost == null ? "" : " at " + bindHost));
+        }
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = arena.allocate(cfg.bytes(), 64);
             for (int it = 0; it < total; it++) {
@@ -128,6 +161,10 @@ public final class BenchWorker {
                 }
                 long t1 = System.nanoTime();
                 if (it >= cfg.warmup()) millis[it - cfg.warmup()] = (t1 - t0) / 1e6;
+                if (progress != null && ((it + 1) * 10L / total != it * 10L / total || it + 1 == total)) {
+                    progress.accept(String.format(java.util.Locale.ROOT, "iteration %d of %d%s: %.2f ms", it + 1, total,
+                            it < cfg.warmup() ? " (warm-up)" : "", (t1 - t0) / 1e6));
+                }
             }
             for (long i = 0; i < n; i += 997) {
                 float exact = exactSum(size, i);
