@@ -40,11 +40,13 @@ public final class BenchWorker {
 
     /**
      * Entry point of a worker process: the arguments {@link BenchLauncher#workerArgs} wrote, the rank count from the
-     * launch environment; rank 0 prints the result line. A bad argument exits with status 2 and one line naming it.
+     * launch environment; rank 0 prints the result line. Optional: {@code --iface NAME} (the data sockets' interface),
+     * {@code --progress true} (human-readable lines on stderr). A bad argument exits with status 2 and one line naming it.
      */
     public static void main(String[] args) {
         BenchConfig cfg;
         String iface;
+        boolean progress;
         try {
             WorkerArgs a = WorkerArgs.parse(args);
             cfg = new BenchConfig(a.get("transport"), LaunchEnvironment.detect().worldSize(), a.get("size", ByteSize::parse),
@@ -53,13 +55,14 @@ public final class BenchWorker {
                     a.get("datagram", Integer::parseInt), a.get("netns", Boolean::parseBoolean),
                     a.get("kill-rank", Integer::parseInt, -1), a.get("kill-step", Integer::parseInt, -1));
             iface = a.get("iface", s -> s, null);
+            progress = a.get("progress", Boolean::parseBoolean, false);
             requireRealLoss(cfg);
         } catch (IllegalArgumentException e) {
             System.err.println("allreduce worker: " + e.getMessage());
             System.exit(2);
             return;
         }
-        Map<String, Object> out = run(cfg, iface, null);
+        Map<String, Object> out = run(cfg, iface, progress ? line -> System.err.println("allreduce worker: " + line) : null);
         if (out != null) System.out.println(resultLine(out));
         System.out.flush();
     }

@@ -1,0 +1,149 @@
+package dev.kiln.collective.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Hosts simulated on this machine: one network namespace per host, each with {@code eth0} at 198.18.0.(h+1)/24,
+ * joined by veth pairs to a bridge that lives in a namespace of its own (so the machine's own network is not
+ * touched). Each host resolves the others by name ({@code <prefix>h0}, ...) through {@code /etc/netns/NAME/hosts},
+ * which {@code ip netns exec} mounts over {@code /etc/hosts}. {@link #close} kills what still runs inside and
+ * deletes everything, also after a failed setup.
+ */
+final class SimulatedHosts implements AutoCloseable {
+    private final String prefix;
+    private final int hosts;
+    private final List<String> created = new ArrayList<>();
+
+    private SimulatedHosts(String prefix, int hosts) {
+        this.prefix = prefix;
+        this.hosts = hosts;
+    }
+
+    /** Null when this machine can build them, else why not (root and iproute2 are needed). */
+    static String unavailabilityCause() {
+        try {
+            String uid = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .map(l -> l.split("\\s+")[1]).findFirst().orElse("?");
+            if (!uid.equals("0")) return "simulated hosts need root (ip netns add); running as uid " + uid;
+        } catch (IOException e) {
+            return "cannot read /proc/self/status: " + e.getMessage();
+        }
+        if (Stream.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip").noneMatch(p -> Files.isExecutable(Path.of(p)))) {
+            return "ip not found (install iproute2)";
+        }
+        return null;
+    }
+
+    static SimulatedHosts create(int hosts) {
+        SimulatedHosts s = new SimulatedHosts("k19-" + ProcessHandle.current().pid() + "-", hosts);
+        try {
+            s.build();
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void build() {
+        String sw = prefix + "sw";
+        netnsAdd(sw);
+        ip(sw, "link", "add", "br0", "type", "bridge");
+        ip(sw, "link", "set", "br0", "up");
+        StringBuilder hostsFile = new StringBuilder("127.0.0.1 localhost\n");
+        for (int h = 0; h < hosts; h++) hostsFile.append(address(h)).append(' ').append(hostName(h)).append('\n');
+        for (int h = 0; h < hosts; h++) {
+            String ns = namespace(h);
+            netnsAdd(ns);
+            run(List.of("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + h, "netns", sw));
+            ip(sw, "link", "set", "p" + h, "master", "br0");
+            ip(sw, "link", "set", "p" + h, "up");
+            ip(ns, "addr", "add", address(h) + "/24", "dev", "eth0");
+            ip(ns, "link", "set", "eth0", "up");
+            ip(ns, "link", "set", "lo", "up");
+            try {
+                Path dir = Path.of("/etc/netns", ns);
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("hosts"), hostsFile);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot write /etc/netns/" + ns + "/hosts: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    String namespace(int host) { return prefix + "h" + host; }
+
+    /** The name by which every simulated host knows host {@code host}. */
+    String hostName(int host) { return prefix + "h" + host; }
+
+    static String address(int host) { return "198.18.0." + (host + 1); }
+
+    /** {@code command} run inside host {@code host}'s namespace. */
+    List<String> exec(int host, List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    private void netnsAdd(String ns) {
+        run(List.of("ip", "netns", "add", ns));
+        created.add(ns);
+    }
+
+    private static void ip(String ns, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns));
+        cmd.addAll(List.of(args));
+        run(cmd);
+    }
+
+    static String run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + ": timed out");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out.strip());
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    /** Kills what still runs in the namespaces, deletes them (their veths and bridge go with them) and the hosts files. */
+    @Override
+    public void close() {
+        for (String ns : created.reversed()) {
+            try {
+                for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
+                    if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                run(List.of("ip", "netns", "delete", ns));
+            } catch (RuntimeException e) {
+                System.err.println("simulated hosts: cleaning up " + ns + ": " + e.getMessage());
+            }
+            Path dir = Path.of("/etc/netns", ns);
+            if (Files.exists(dir)) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    System.err.println("simulated hosts: removing " + dir + ": " + e.getMessage());
+                }
+            }
+        }
+        created.clear();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.kiln.collective.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.collective.lossy.LossPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Two simulated hosts (network namespaces on a bridge, 198.18.0.1 and 198.18.0.2) with two worker processes each,
+ * launched with the variables torchrun or Slurm would set: every rank finds rank 0 on the other host, binds its
+ * data sockets at its own host's address and the allreduce is exact. Root only; skipped with the reason otherwise.
+ */
+class SimulatedHostsTest {
+    private static final int HOSTS = 2, RANKS_PER_HOST = 2, RANKS = HOSTS * RANKS_PER_HOST;
+    private static final long TIMEOUT_S = 120;
+    private static SimulatedHosts hosts;
+
+    @BeforeAll
+    static void buildHosts() {
+        String cause = SimulatedHosts.unavailabilityCause();
+        Assumptions.assumeTrue(cause == null, "simulated-hosts test skipped: " + cause);
+        hosts = SimulatedHosts.create(HOSTS);
+    }
+
+    @AfterAll
+    static void deleteHosts() {
+        if (hosts != null) hosts.close();
+    }
+
+    static int hostOf(int rank) { return rank / RANKS_PER_HOST; }
+
+    /** torchrun's variables, MASTER_ADDR as an address; each rank finds its own address by the route to it. */
+    static Map<String, String> torchrun(int rank) {
+        return Map.of("RANK", Integer.toString(rank), "WORLD_SIZE", Integer.toString(RANKS), "LOCAL_RANK", Integer.toString(rank % RANKS_PER_HOST),
+                "LOCAL_WORLD_SIZE", Integer.toString(RANKS_PER_HOST), "MASTER_ADDR", SimulatedHosts.address(0), "MASTER_PORT", "29500");
+    }
+
+    /** Slurm's variables: rank 0's host is the first of the compact node list, the interface named by KILN_IFACE. */
+    Map<String, String> slurm(int rank) {
+        String nodeList = hosts.hostName(0).replaceFirst("h0$", "") + "h[0-" + (HOSTS - 1) + "]";
+        return Map.of("SLURM_PROCID", Integer.toString(rank), "SLURM_NTASKS", Integer.toString(RANKS),
+                "SLURM_LOCALID", Integer.toString(rank % RANKS_PER_HOST), "SLURM_NNODES", Integer.toString(HOSTS),
+                "SLURM_JOB_NODELIST", nodeList, "KILN_IFACE", "eth0");
+    }
+
+    @Test
+    void lossyAllreduceAcrossHostsIsExactWithoutLossUnderTorchrunVariables() throws Exception {
+        JsonNode r = runJob("udp", SimulatedHostsTest::torchrun);
+        assertEquals(0.0, r.get("maxRelativeError").asDouble(), r.toString());
+        assertEquals(1.0, r.get("delivered").asDouble(), r.toString());
+    }
+
+    @Test
+    void tcpRingAcrossHostsIsExactUnderTorchrunVariables() throws Exception {
+        JsonNode r = runJob("tcp", SimulatedHostsTest::torchrun);
+        assertEquals(0.0, r.get("maxRelativeError").asDouble(), r.toString());
+    }
+
+    @Test
+    void lossyAllreduceAcrossHostsIsExactUnderSlurmVariables() throws Exception {
+        JsonNode r = runJob("udp", this::slurm);
+        assertEquals(0.0, r.get("maxRelativeError").asDouble(), r.toString());
+        assertEquals(1.0, r.get("delivered").asDouble(), r.toString());
+    }
+
+    /**
+     * Starts the 4 ranks, each in its host's namespace with {@code envOf(rank)}, waits for all (bounded), checks that
+     * each joined at its own host's address, and returns rank 0's result.
+     */
+    private static JsonNode runJob(String transport, IntFunction<Map<String, String>> envOf) throws Exception {
+        BenchConfig cfg = new BenchConfig(transport, RANKS, 256 << 10, 0.0, LossPolicy.RESCALE_BY_COUNT, 3, 1, Duration.ofSeconds(5), 1472, false);
+        Path dir = Files.createTempDirectory("kiln-hosts-");
+        List<Process> ranks = new ArrayList<>();
+        try {
+            for (int r = 0; r < RANKS; r++) {
+                List<String> cmd = new ArrayList<>(BenchLauncher.javaCommand());
+                cmd.addAll(BenchLauncher.workerArgs(cfg));
+                cmd.addAll(List.of("--progress", "true"));
+                ProcessBuilder pb = new ProcessBuilder(hosts.exec(hostOf(r), cmd))
+                        .redirectOutput(dir.resolve(r + ".out").toFile()).redirectError(dir.resolve(r + ".err").toFile());
+                Map<String, String> env = pb.environment();
+                env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("SLURM_") || k.startsWith("MASTER_")
+                        || List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "KILN_IFACE").contains(k));
+                env.putAll(envOf.apply(r));
+                ranks.add(pb.start());
+            }
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            for (int r = 0; r < RANKS; r++) {
+                Process p = ranks.get(r);
+                if (!p.waitFor(Math.max(1, giveUp - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    fail("rank " + r + " did not finish within " + TIMEOUT_S + " s; its stderr: " + Files.readString(dir.resolve(r + ".err")));
+                }
+                assertEquals(0, p.exitValue(), "rank " + r + " on host " + hostOf(r) + " failed: " + Files.readString(dir.resolve(r + ".err")));
+            }
+            for (int r = 0; r < RANKS; r++) {
+                String err = Files.readString(dir.resolve(r + ".err"));
+                String joined = "rank " + r + " of " + RANKS;
+                assertTrue(err.contains(joined) && err.contains("joined over " + transport + " at " + SimulatedHosts.address(hostOf(r))),
+                        "rank " + r + " must publish host " + hostOf(r) + "'s address " + SimulatedHosts.address(hostOf(r)) + ": " + err);
+            }
+            String result = Files.readAllLines(dir.resolve("0.out")).stream().filter(l -> l.startsWith(BenchLauncher.RESULT_PREFIX))
+                    .findFirst().map(l -> l.substring(BenchLauncher.RESULT_PREFIX.length())).orElse(null);
+            assertNotNull(result, "rank 0 printed no result line");
+            System.out.println("simulated hosts, " + transport + ": " + Files.readString(dir.resolve("0.err")).lines().findFirst().orElse(""));
+            return new ObjectMapper().readTree(result);
+        } finally {
+            ranks.forEach(Process::destroyForcibly);
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(dir);
+    }
+}
