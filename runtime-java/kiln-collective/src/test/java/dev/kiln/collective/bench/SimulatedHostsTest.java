@@ -83,45 +83,87 @@ class SimulatedHostsTest {
     }
 
     /**
-     * Starts the 4 ranks, each in its host's namespace with {@code envOf(rank)}, waits for all (bounded), checks that
-     * each joined at its own host's address, and returns rank 0's result.
+     * Open MPI's own mpirun, started on host 0, spawns the ranks of host 1 through an rsh agent that enters host 1's
+     * namespace (as ssh would log in); MASTER_ADDR is exported with -x, as docs/collective.md tells users to.
+     */
+    @Test
+    void mpirunAcrossHostsRunsTheLossyAndTheMpiAllreduceExactly() throws Exception {
+        Assumptions.assumeTrue(dev.kiln.collective.bind.MpiProbe.available(), "mpirun across simulated hosts skipped: no Open MPI here");
+        JsonNode udp = runJob("udp", null);
+        assertEquals(0.0, udp.get("maxRelativeError").asDouble(), udp.toString());
+        assertEquals(1.0, udp.get("delivered").asDouble(), udp.toString());
+        JsonNode mpi = runJob("mpi", null);
+        assertEquals(0.0, mpi.get("maxRelativeError").asDouble(), mpi.toString());
+    }
+
+    /** An rsh agent for mpirun: {@code agent [options] HOST COMMAND...} runs COMMAND inside HOST's namespace. */
+    private static Path rshAgent(Path dir) throws IOException {
+        StringBuilder sh = new StringBuilder("#!/bin/sh\nwhile [ \"${1#-}\" != \"$1\" ]; do shift; done\nhost=\"$1\"; shift\ncase \"$host\" in\n");
+        for (int h = 0; h < HOSTS; h++) sh.append("  ").append(SimulatedHosts.address(h)).append(") ns=").append(hosts.namespace(h)).append(" ;;\n");
+        sh.append("  *) echo \"rsh agent: unknown host $host\" >&2; exit 255 ;;\nesac\nexec ip netns exec \"$ns\" sh -c \"$*\"\n");
+        Path agent = dir.resolve("netns-rsh");
+        Files.writeString(agent, sh);
+        agent.toFile().setExecutable(true);
+        return agent;
+    }
+
+    private static List<String> mpirun(Path agent, List<String> worker) {
+        StringBuilder hostList = new StringBuilder();
+        for (int h = 0; h < HOSTS; h++) hostList.append(h == 0 ? "" : ",").append(SimulatedHosts.address(h)).append(':').append(RANKS_PER_HOST);
+        List<String> cmd = new ArrayList<>(List.of("mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+                "-np", Integer.toString(RANKS), "--host", hostList.toString(), "--mca", "plm_rsh_agent", agent.toString(),
+                "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "eth0", "--mca", "oob_tcp_if_include", "eth0",
+                "-x", "MASTER_ADDR=" + SimulatedHosts.address(0), "-x", "MASTER_PORT=29500", "-x", "OMPI_MCA_opal_signal="));
+        cmd.addAll(worker);
+        return hosts.exec(0, cmd);
+    }
+
+    /**
+     * Starts the 4 ranks, each in its host's namespace with {@code envOf(rank)} (null: all through mpirun from host 0),
+     * waits for all (bounded), checks that each joined at its own host's address, and returns rank 0's result.
      */
     private static JsonNode runJob(String transport, IntFunction<Map<String, String>> envOf) throws Exception {
         BenchConfig cfg = new BenchConfig(transport, RANKS, 256 << 10, 0.0, LossPolicy.RESCALE_BY_COUNT, 3, 1, Duration.ofSeconds(5), 1472, false);
         Path dir = Files.createTempDirectory("kiln-hosts-");
         List<Process> ranks = new ArrayList<>();
         try {
-            for (int r = 0; r < RANKS; r++) {
-                List<String> cmd = new ArrayList<>(BenchLauncher.javaCommand());
-                cmd.addAll(BenchLauncher.workerArgs(cfg));
-                cmd.addAll(List.of("--progress", "true"));
-                ProcessBuilder pb = new ProcessBuilder(hosts.exec(hostOf(r), cmd))
+            List<String> worker = new ArrayList<>(BenchLauncher.javaCommand());
+            worker.addAll(BenchLauncher.workerArgs(cfg));
+            worker.addAll(List.of("--progress", "true"));
+            int processes = envOf == null ? 1 : RANKS;
+            for (int r = 0; r < processes; r++) {
+                ProcessBuilder pb = new ProcessBuilder(envOf == null ? mpirun(rshAgent(dir), worker) : hosts.exec(hostOf(r), worker))
                         .redirectOutput(dir.resolve(r + ".out").toFile()).redirectError(dir.resolve(r + ".err").toFile());
                 Map<String, String> env = pb.environment();
                 env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("SLURM_") || k.startsWith("MASTER_")
                         || List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "KILN_IFACE").contains(k));
-                env.putAll(envOf.apply(r));
+                if (envOf != null) env.putAll(envOf.apply(r));
                 ranks.add(pb.start());
             }
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-            for (int r = 0; r < RANKS; r++) {
+            StringBuilder allErr = new StringBuilder();
+            for (int r = 0; r < processes; r++) {
                 Process p = ranks.get(r);
                 if (!p.waitFor(Math.max(1, giveUp - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    fail("rank " + r + " did not finish within " + TIMEOUT_S + " s; its stderr: " + Files.readString(dir.resolve(r + ".err")));
+                    fail("process " + r + " did not finish within " + TIMEOUT_S + " s; its stderr: " + Files.readString(dir.resolve(r + ".err")));
                 }
-                assertEquals(0, p.exitValue(), "rank " + r + " on host " + hostOf(r) + " failed: " + Files.readString(dir.resolve(r + ".err")));
+                String err = Files.readString(dir.resolve(r + ".err"));
+                assertEquals(0, p.exitValue(), "process " + r + " failed: " + err);
+                allErr.append(err);
             }
             for (int r = 0; r < RANKS; r++) {
-                String err = Files.readString(dir.resolve(r + ".err"));
-                String joined = "rank " + r + " of " + RANKS;
-                assertTrue(err.contains(joined) && err.contains("joined over " + transport + " at " + SimulatedHosts.address(hostOf(r))),
-                        "rank " + r + " must publish host " + hostOf(r) + "'s address " + SimulatedHosts.address(hostOf(r)) + ": " + err);
+                String joined = "rank " + r + " of " + RANKS + " (" + (envOf == null ? "mpirun" : envOf.apply(r).containsKey("RANK") ? "torchrun" : "srun");
+                String at = transport.equals("mpi") ? "joined over mpi\n" : "joined over " + transport + " at " + SimulatedHosts.address(hostOf(r)) + "\n";
+                assertTrue(allErr.toString().lines().anyMatch(l -> l.contains(joined) && (l + "\n").endsWith(at)),
+                        "rank " + r + " must join from host " + hostOf(r) + " (" + joined + " ... " + at.strip() + "): " + allErr);
             }
             String result = Files.readAllLines(dir.resolve("0.out")).stream().filter(l -> l.startsWith(BenchLauncher.RESULT_PREFIX))
                     .findFirst().map(l -> l.substring(BenchLauncher.RESULT_PREFIX.length())).orElse(null);
             assertNotNull(result, "rank 0 printed no result line");
-            System.out.println("simulated hosts, " + transport + ": " + Files.readString(dir.resolve("0.err")).lines().findFirst().orElse(""));
-            return new ObjectMapper().readTree(result);
+            JsonNode json = new ObjectMapper().readTree(result);
+            System.out.println("simulated hosts, " + (envOf == null ? "mpirun" : "env") + ", " + transport + ": step ms " + json.get("stepMillis")
+                    + ", delivered " + json.get("delivered") + ", max rel err " + json.get("maxRelativeError"));
+            return json;
         } finally {
             ranks.forEach(Process::destroyForcibly);
             deleteQuietly(dir);
