@@ -7,6 +7,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 
@@ -22,8 +23,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Nccl {
     public static final String SONAME = "libnccl.so.2";
-    /** ncclUniqueId is 128 opaque bytes passed by value. */
-    public static final MemoryLayout UNIQUE_ID = MemoryLayout.sequenceLayout(128, JAVA_BYTE);
+    /**
+     * {@code typedef struct { char internal[128]; } ncclUniqueId;}, passed by value to ncclCommInitRank. It must be a
+     * struct layout: the linker passes structs by value (on x86-64 this one is copied onto the stack), but rejects a
+     * bare sequence layout as an argument.
+     */
+    public static final StructLayout UNIQUE_ID = MemoryLayout.structLayout(
+            MemoryLayout.sequenceLayout(128, JAVA_BYTE).withName("internal")).withName("ncclUniqueId");
+    /** The functions Kiln calls; a library without one of them is unavailable, and says which. */
+    static final String[] FUNCTIONS = {"ncclGetVersion", "ncclGetUniqueId", "ncclCommInitRank", "ncclAllReduce", "ncclCommDestroy",
+            "ncclGetErrorString"};
     public static final int ncclFloat32 = 7, ncclSum = 0;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -35,10 +44,16 @@ public final class Nccl {
         String cause = null;
         try {
             lib = SymbolLookup.libraryLookup(SONAME, Arena.global());
+            for (String f : FUNCTIONS) {
+                if (lib.find(f).isEmpty()) {
+                    cause = SONAME + " has no " + f + " (not NCCL 2.x?)";
+                    break;
+                }
+            }
         } catch (IllegalArgumentException e) {
             cause = SONAME + " not found (NCCL needs an NVIDIA GPU, the CUDA driver and libnccl2): " + e.getMessage();
         }
-        LIB = lib;
+        LIB = cause == null ? lib : null;
         CAUSE = cause;
     }
 
@@ -99,6 +114,12 @@ public final class Nccl {
         return new IllegalStateException(t);
     }
 
+    /** NCCL's version code as {@code major.minor.patch} (codes since 2.9 are {@code major*10000 + minor*100 + patch}). */
+    public static String versionString() {
+        int v = version();
+        return v >= 10000 ? (v / 10000) + "." + (v / 100 % 100) + "." + (v % 100) : (v / 1000) + "." + (v / 100 % 10) + "." + (v % 100);
+    }
+
     public static int version() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
@@ -122,6 +143,9 @@ public final class Nccl {
 
     /** ncclCommInitRank; returns the ncclComm_t. */
     public static MemorySegment commInitRank(int nranks, byte[] uniqueId, int rank) {
+        if (uniqueId.length != UNIQUE_ID.byteSize()) {
+            throw new IllegalArgumentException("ncclUniqueId must be " + UNIQUE_ID.byteSize() + " bytes, was " + uniqueId.length);
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment comm = a.allocate(ADDRESS);
             MemorySegment id = a.allocate(UNIQUE_ID).copyFrom(MemorySegment.ofArray(uniqueId));
