@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.collective.nccl.NcclTransport;
 import dev.kiln.device.Availability;
 import dev.kiln.device.Backend;
 import dev.kiln.device.DeviceInfo;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 
 /** {@code kiln devices}: every backend, whether it can run here (and why not), and its devices. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = "List backends and devices with their key properties; unavailable backends say why.")
+        description = "List backends and devices with their key properties, and the NCCL transport; unavailable ones say why.")
 final class DevicesCommand implements Runnable {
     @Option(names = "--json", description = "Print JSON: one entry per device, or per unavailable backend.")
     boolean json;
@@ -49,6 +50,14 @@ final class DevicesCommand implements Runnable {
                 rows.add(row);
             }
         }
+        // NCCL is a collective transport, not a compute backend, but users look here first to learn why it is off
+        Map<String, Object> nccl = new LinkedHashMap<>();
+        nccl.put("backend", "nccl");
+        nccl.put("kind", "collective transport");
+        nccl.put("name", null);
+        nccl.put("available", NcclTransport.isAvailable());
+        nccl.put("reason", NcclTransport.unavailabilityCause());
+        rows.add(nccl);
         if (json) {
             System.out.println(Json.write(rows));
             return;

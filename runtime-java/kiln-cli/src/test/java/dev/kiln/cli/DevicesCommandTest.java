@@ -37,6 +37,24 @@ class DevicesCommandTest {
     }
 
     @Test
+    void devices_names_the_true_reason_nccl_is_unavailable() throws Exception {
+        String cause = dev.kiln.collective.nccl.NcclTransport.unavailabilityCause();
+        assertTrue(cause != null && !cause.isBlank() && !cause.endsWith("null"), "cause: " + cause);
+        String out = capture("devices");
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("nccl") && l.contains("unavailable: " + cause.substring(0, Math.min(40, cause.length())))), out);
+        JsonNode rows = Json.MAPPER.readTree(capture("devices", "--json"));
+        boolean found = false;
+        for (JsonNode r : rows) {
+            if (r.get("backend").asText().equals("nccl")) {
+                found = true;
+                assertEquals(cause, r.get("reason").asText(), r.toString());
+                assertEquals(false, r.get("available").asBoolean(), r.toString());
+            }
+        }
+        assertTrue(found, "a nccl row: " + rows);
+    }
+
+    @Test
     void devices_table_shows_opencl_properties_or_why_opencl_is_off() throws Exception {
         String out = capture("devices");
         boolean available = dev.kiln.device.Devices.find("opencl").orElseThrow().availability().available();
