@@ -3,6 +3,7 @@ package dev.kiln.collective.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.collective.netlab.SimulatedHosts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

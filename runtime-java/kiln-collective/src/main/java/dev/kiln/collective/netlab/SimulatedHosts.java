@@ -1,4 +1,4 @@
-package dev.kiln.collective.bench;
+package dev.kiln.collective.netlab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +15,15 @@ import java.util.stream.Stream;
  * joined by veth pairs to a bridge that lives in a namespace of its own (so the machine's own network is not
  * touched). Each host resolves the others by name ({@code <prefix>h0}, ...) through {@code /etc/netns/NAME/hosts},
  * which {@code ip netns exec} mounts over {@code /etc/hosts}. {@link #close} kills what still runs inside and
- * deletes everything, also after a failed setup.
+ * deletes everything, also after a failed setup. Tests use it to spread ranks over hosts without a cluster.
+ *
+ * <pre>{@code
+ * try (SimulatedHosts hosts = SimulatedHosts.create(2)) {
+ *     new ProcessBuilder(hosts.exec(1, List.of("ip", "addr"))).inheritIO().start().waitFor();
+ * }
+ * }</pre>
  */
-final class SimulatedHosts implements AutoCloseable {
+public final class SimulatedHosts implements AutoCloseable {
     private final String prefix;
     private final int hosts;
     private final List<String> created = new ArrayList<>();
@@ -28,7 +34,7 @@ final class SimulatedHosts implements AutoCloseable {
     }
 
     /** Null when this machine can build them, else why not (root and iproute2 are needed). */
-    static String unavailabilityCause() {
+    public static String unavailabilityCause() {
         try {
             String uid = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
                     .map(l -> l.split("\\s+")[1]).findFirst().orElse("?");
@@ -42,8 +48,10 @@ final class SimulatedHosts implements AutoCloseable {
         return null;
     }
 
-    static SimulatedHosts create(int hosts) {
-        SimulatedHosts s = new SimulatedHosts("k19-" + ProcessHandle.current().pid() + "-", hosts);
+    /** {@code hosts} hosts (1..200), addresses 198.18.0.1 upwards; throws naming the failed {@code ip} command. */
+    public static SimulatedHosts create(int hosts) {
+        if (hosts < 1 || hosts > 200) throw new IllegalArgumentException("hosts must be in [1, 200], was " + hosts);
+        SimulatedHosts s = new SimulatedHosts("kh-" + ProcessHandle.current().pid() + "-", hosts);
         try {
             s.build();
             return s;
@@ -79,15 +87,15 @@ final class SimulatedHosts implements AutoCloseable {
         }
     }
 
-    String namespace(int host) { return prefix + "h" + host; }
+    public String namespace(int host) { return prefix + "h" + host; }
 
     /** The name by which every simulated host knows host {@code host}. */
-    String hostName(int host) { return prefix + "h" + host; }
+    public String hostName(int host) { return prefix + "h" + host; }
 
-    static String address(int host) { return "198.18.0." + (host + 1); }
+    public static String address(int host) { return "198.18.0." + (host + 1); }
 
     /** {@code command} run inside host {@code host}'s namespace. */
-    List<String> exec(int host, List<String> command) {
+    public List<String> exec(int host, List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
         cmd.addAll(command);
         return cmd;
@@ -104,7 +112,7 @@ final class SimulatedHosts implements AutoCloseable {
         run(cmd);
     }
 
-    static String run(List<String> command) {
+    private static String run(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
