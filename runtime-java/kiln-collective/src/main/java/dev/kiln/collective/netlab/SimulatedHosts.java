@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class SimulatedHosts implements AutoCloseable {
+    /** Numbers the sets this JVM creates, so two sets can exist at once. */
+    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
     private final String prefix;
     private final int hosts;
     private final List<String> created = new ArrayList<>();
@@ -51,7 +53,7 @@ public final class SimulatedHosts implements AutoCloseable {
     /** {@code hosts} hosts (1..200), addresses 198.18.0.1 upwards; throws naming the failed {@code ip} command. */
     public static SimulatedHosts create(int hosts) {
         if (hosts < 1 || hosts > 200) throw new IllegalArgumentException("hosts must be in [1, 200], was " + hosts);
-        SimulatedHosts s = new SimulatedHosts("kh-" + ProcessHandle.current().pid() + "-", hosts);
+        SimulatedHosts s = new SimulatedHosts("kh" + ProcessHandle.current().pid() + "-" + CREATED.incrementAndGet() + "-", hosts);
         try {
             s.build();
             return s;
@@ -99,6 +101,28 @@ public final class SimulatedHosts implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
         cmd.addAll(command);
         return cmd;
+    }
+
+    /**
+     * Every host's kernel drops each incoming UDP datagram to ports {@code [firstPort, lastPort]} with probability
+     * {@code p} (an nftables input rule with {@code numgen random}, in steps of 0.001), counted by the rule.
+     */
+    public void dropIncomingUdp(double p, int firstPort, int lastPort) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("drop probability must be in [0, 1), was " + p);
+        long perMille = Math.round(p * 1000);
+        for (int h = 0; h < hosts; h++) {
+            List<String> nft = List.of("ip", "netns", "exec", namespace(h), "nft");
+            run(concat(nft, "add", "table", "inet", "kilnhosts"));
+            run(concat(nft, "add", "chain", "inet", "kilnhosts", "input", "{ type filter hook input priority 0 ; policy accept ; }"));
+            run(concat(nft, "add", "rule", "inet", "kilnhosts", "input", "udp", "dport", firstPort + "-" + lastPort,
+                    "numgen", "random", "mod", "1000", "<", Long.toString(perMille), "counter", "drop"));
+        }
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
     }
 
     private void netnsAdd(String ns) {
