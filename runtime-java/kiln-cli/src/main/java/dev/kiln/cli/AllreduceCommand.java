@@ -137,9 +137,9 @@ final class AllreduceCommand implements Runnable {
                     + "host: OMPI_COMM_WORLD_*, SLURM_PROCID/SLURM_NTASKS/SLURM_JOB_NODELIST, RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT). "
                     + "Each rank binds its data sockets at the address that routes to rank 0's host, or at --iface. "
                     + "Rank 0 prints the result. Examples (docs/collective.md):",
-                    "  mpirun -np 4 -x MASTER_ADDR=host1 ./kiln allreduce worker --transport tcp --size 16MiB",
-                    "  srun -N 2 --ntasks-per-node=2 ./kiln allreduce worker --transport udp --size 16MiB",
-                    "  RANK=0 WORLD_SIZE=2 MASTER_ADDR=host1 ./kiln allreduce worker --transport udp --size 16MiB"})
+                    "  mpirun -np 4 -x MASTER_ADDR=host1 \\", "      ./kiln allreduce worker --transport tcp --size 16MiB",
+                    "  srun -N 2 --ntasks-per-node=2 \\", "      ./kiln allreduce worker --transport udp --size 16MiB",
+                    "  RANK=0 WORLD_SIZE=2 MASTER_ADDR=host1 \\", "      ./kiln allreduce worker --transport udp --size 16MiB"})
     static final class Worker implements Runnable {
         @Option(names = "--transport", required = true, description = "udp (lossy), tcp (ring) or mpi (under mpirun)") String transport;
         @Option(names = "--size", required = true, description = "bytes per rank: a number, optionally with B, KiB, MiB or GiB") String size;
@@ -162,12 +162,19 @@ final class AllreduceCommand implements Runnable {
 
         @Override
         public void run() {
-            int ranks = LaunchEnvironment.detect().worldSize();
-            BenchConfig cfg = new BenchConfig(transport, ranks, ByteSize.parse(size), loss, LossPolicy.parse(policy), iters, warmup,
+            long bytes = ByteSize.parse(size);
+            LossPolicy pol = LossPolicy.parse(policy);
+            BenchWorker.requireRealLoss(loss, netns);
+            LaunchEnvironment env = LaunchEnvironment.detect();
+            if (env.worldSize() < 2) {
+                throw new IllegalArgumentException("allreduce worker is one rank of a job of 2 or more, but no launcher set a world size "
+                        + "(RANK/WORLD_SIZE, OMPI_COMM_WORLD_*, SLURM_PROCID/SLURM_NTASKS); start it with mpirun, srun or torchrun");
+            }
+            int ranks = env.worldSize();
+            BenchConfig cfg = new BenchConfig(transport, ranks, bytes, loss, pol, iters, warmup,
                     Duration.ofMillis(deadlineMs), datagram, netns, killRank, killStep);
-            BenchWorker.requireRealLoss(cfg);
             Map<String, Object> out = BenchWorker.run(cfg, iface, json ? null : line -> {
-                if (LaunchEnvironment.detect().rank() == 0) System.err.println("allreduce worker: " + line);
+                if (env.rank() == 0) System.err.println("allreduce worker: " + line);
             });
             if (out == null) return;
             if (json) {

@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
         description = {"One rank of a data-parallel training run, started by mpirun, srun or torchrun (they set the rank, world size "
                 + "and rank 0's host: OMPI_COMM_WORLD_*, SLURM_PROCID/SLURM_NTASKS/SLURM_JOB_NODELIST, RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT). "
                 + "Each rank binds its data sockets at the address that routes to rank 0's host, or at --iface. Examples (docs/train.md):",
-                "  mpirun -np 4 -x MASTER_ADDR=host1 ./kiln train worker --preset tiny --netns false",
-                "  srun -N 2 --ntasks-per-node=2 ./kiln train worker --preset tiny --netns false",
-                "  RANK=0 WORLD_SIZE=2 MASTER_ADDR=host1 MASTER_PORT=29500 ./kiln train worker --preset tiny --netns false"})
+                "  mpirun -np 4 -x MASTER_ADDR=host1 \\", "      ./kiln train worker --preset tiny --netns false",
+                "  srun -N 2 --ntasks-per-node=2 \\", "      ./kiln train worker --preset tiny --netns false",
+                "  RANK=0 WORLD_SIZE=2 MASTER_ADDR=host1 MASTER_PORT=29500 \\", "      ./kiln train worker --preset tiny --netns false"})
 final class TrainWorkerCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "demo", description = "tiny, demo, small (default ${DEFAULT-VALUE}).") String preset;
     @Option(names = "--steps", description = "As in kiln train.") Integer steps;

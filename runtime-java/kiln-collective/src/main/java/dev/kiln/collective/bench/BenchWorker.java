@@ -71,9 +71,12 @@ public final class BenchWorker {
      * Loss comes from the nft rules of a network namespace; a worker outside one would run lossless while its
      * output claimed a loss rate, so {@code loss > 0} without {@code netns} is refused.
      */
-    public static void requireRealLoss(BenchConfig cfg) {
-        if (cfg.loss() > 0 && !cfg.netns()) {
-            throw new IllegalArgumentException("--loss " + cfg.loss() + " needs --netns true: the drops come from the nft rules of the "
+    public static void requireRealLoss(BenchConfig cfg) { requireRealLoss(cfg.loss(), cfg.netns()); }
+
+    /** As {@link #requireRealLoss(BenchConfig)}, before a config exists. */
+    public static void requireRealLoss(double loss, boolean netns) {
+        if (loss > 0 && !netns) {
+            throw new IllegalArgumentException("--loss " + loss + " needs --netns true: the drops come from the nft rules of the "
                     + "network namespace the ranks run in (kiln allreduce bench sets one up); without one nothing would be dropped");
         }
     }
