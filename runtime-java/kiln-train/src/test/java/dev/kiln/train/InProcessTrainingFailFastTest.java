@@ -25,5 +25,13 @@ class InProcessTrainingFailFastTest {
                     if (step == 3) throw new IllegalStateException("disk full while logging step 3");
                 })));
         assertEquals("training rank 0 of 3 failed: java.lang.IllegalStateException: disk full while logging step 3", e.getMessage());
+        // The other ranks were blocked in the all-reduce: they must be released, not left parked for good.
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (rankThreadsAlive() > 0 && System.nanoTime() < until) Thread.onSpinWait();
+        assertEquals(0, rankThreadsAlive(), "training rank threads still alive 5 s after the run failed");
+    }
+
+    private static long rankThreadsAlive() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("train-rank") && t.isAlive()).count();
     }
 }
