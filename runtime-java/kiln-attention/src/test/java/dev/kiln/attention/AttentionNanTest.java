@@ -45,7 +45,7 @@ class AttentionNanTest {
     void a_non_finite_input_gives_nan_exactly_where_fp64_does(String backend, String shapeName, String layoutName,
                                                               float bad, String where, int splits) {
         assumeBackend(backend);
-        long seed = TestSeed.seed();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
         int batch = 2, seq = 300, block = 16;
         AttentionTestData data = AttentionTestData.random(shape, batch, seq, seed);

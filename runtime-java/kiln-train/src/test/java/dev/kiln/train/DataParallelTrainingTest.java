@@ -22,7 +22,7 @@ class DataParallelTrainingTest {
 
     @Test
     void losslessLossyTransportIsBitIdenticalToReliable() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         InProcessTraining.Result lossy = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RESCALE_BY_COUNT, seed), null);
         InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RELIABLE, seed), null);
         for (int r = 0; r < 3; r++) {
@@ -35,7 +35,7 @@ class DataParallelTrainingTest {
 
     @Test
     void lossyRunAtTenPercentLowersValidationLoss() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         TrainCurve c = InProcessTraining.run(corpus, new RunSpec(SHORT, 4, 0.1, LossPolicy.RESCALE_BY_COUNT, seed), null).curve();
         double initial = c.points().getFirst().validationLoss(), last = c.finalValidationLoss();
         // ln(73) ≈ 4.29 at initialisation; 40 tiny steps reach about 3.1 (unigram statistics and more).
@@ -49,7 +49,7 @@ class DataParallelTrainingTest {
 
     @Test
     void lossInOnePhaseOnlyHitsThatPhase() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         // Gradients lost, parameters delivered: the owners' updates are noisier, but every replica gets every shard.
         InProcessTraining.Result rs = InProcessTraining.run(corpus,
                 new RunSpec(SHORT, 4, 0.2, LossPolicy.RESCALE_BY_COUNT, seed, LossPhases.REDUCE_SCATTER), null);
@@ -67,7 +67,7 @@ class DataParallelTrainingTest {
 
     @Test
     void sgdWithMomentumTrainsAndIsBitIdenticalAcrossTransportsAtZeroLoss() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         TrainPreset sgd = TrainPreset.resolve("tiny", 40, null, Optimizer.Kind.SGD, null, null, null);
         InProcessTraining.Result lossy = InProcessTraining.run(corpus, new RunSpec(sgd, 2, 0.0, LossPolicy.ZERO_FILL, seed), null);
         InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(sgd, 2, 0.0, LossPolicy.RELIABLE, seed), null);
@@ -79,7 +79,7 @@ class DataParallelTrainingTest {
 
     @Test
     void momentumRetentionIsExactWithoutLossAndLearnsUnderIt() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         InProcessTraining.Result lossless = InProcessTraining.run(corpus,
                 new RunSpec(SHORT, 3, 0.0, LossPolicy.RESCALE_BY_COUNT, seed, LossPhases.BOTH, 0.9), null);
         InProcessTraining.Result reliable = InProcessTraining.run(corpus, new RunSpec(SHORT, 3, 0.0, LossPolicy.RELIABLE, seed), null);
