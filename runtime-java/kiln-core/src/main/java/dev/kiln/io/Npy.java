@@ -111,15 +111,16 @@ public final class Npy {
         pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length()).put(header.getBytes(StandardCharsets.ISO_8859_1));
         pre.flip();
         Path partial = file.resolveSibling(file.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (pre.hasRemaining()) ch.write(pre);
-            ByteBuffer data = array.data().asByteBuffer();
-            while (data.hasRemaining()) ch.write(data);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(partial);
-            throw e;
+        try {
+            try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (pre.hasRemaining()) ch.write(pre);
+                ByteBuffer data = array.data().asByteBuffer();
+                while (data.hasRemaining()) ch.write(data);
+            }
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial); // gone after the rename; after a failed write or rename, no partial file stays
         }
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String shapeString(long[] shape) {
