@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Non-finite inputs reach the outputs as IEEE arithmetic carries them, on every decode kernel (the cpu's Java
- * token-major and dim-major kernels, the C kernel that the dim-major GQA case takes, OpenCL): the fp64 reference,
+ * token-major and dim-major kernels, the C kernel that the dim-major GQA case takes, OpenCL, CUDA): the fp64 reference,
  * which does nothing special about NaN, says which outputs are NaN, and the kernel must give NaN at exactly those
  * and the reference's values everywhere else. Before, a NaN score made a head's sum NaN, the state writer read
  * "not > 0" as an empty split and wrote (0, −∞): valid-looking zeros.
@@ -41,6 +41,8 @@ class AttentionNanTest {
             "opencl, gqa, token-major, NaN, k, 3",
             "opencl, gqa, token-major, NaN, v, 1",
             "opencl, small, token-major, Infinity, q, 2",
+            "cuda, gqa, token-major, NaN, k, 3",          // attention.cl compiled as CUDA: skipped where no GPU is present
+            "cuda, small, token-major, Infinity, q, 2",
     })
     void a_non_finite_input_gives_nan_exactly_where_fp64_does(String backend, String shapeName, String layoutName,
                                                               float bad, String where, int splits) {

@@ -45,6 +45,7 @@ import java.util.stream.Stream;
 public final class SoakBench {
     private static final int RANKS = 4, FLOATS = 4096;
     private static final String NAMESPACE = "kiln-soak";
+    private static long kvInUseKiB;
 
     private SoakBench() {}
 
@@ -93,7 +94,7 @@ public final class SoakBench {
         double d1 = allreduce(allreduceSteps, loss);
         System.out.printf(Locale.ROOT, "after %,6d all-reduce steps   %s (delivered %.4f)%n", allreduceSteps, Snapshot.take(), d1);
         decode(decodeSteps);
-        System.out.printf(Locale.ROOT, "after %,6d decode steps       %s%n", decodeSteps, Snapshot.take());
+        System.out.printf(Locale.ROOT, "after %,6d decode steps       %s (KV in use %,d KiB)%n", decodeSteps, Snapshot.take(), kvInUseKiB);
     }
 
     /** Four ranks as threads of this process, each with its own UDP socket and control connection. Returns the mean delivered fraction. */
@@ -143,7 +144,7 @@ public final class SoakBench {
             for (int step = 0; step < steps; step++) {
                 if (step == steps / 10) {
                     try {
-                        System.out.printf(Locale.ROOT, "after %,6d decode warm-up     %s%n", step, Snapshot.take());
+                        System.out.printf(Locale.ROOT, "after %,6d decode warm-up     %s (KV in use %,d KiB)%n", step, Snapshot.take(), d.kvBytes() >> 10);
                     } catch (IOException | InterruptedException e) {
                         throw new IllegalStateException("snapshot failed: " + e, e);
                     }
@@ -152,11 +153,12 @@ public final class SoakBench {
                 for (int b = 0; b < 2; b++) tokens[b] = HelixDecoder.argmax(logits, b, s.vocab());
                 if ((step + 1) % 250 == 0) System.out.printf(Locale.ROOT, "  decode step %d, %.1f s%n", step + 1, (System.nanoTime() - t0) / 1e9);
             }
+            kvInUseKiB = d.kvBytes() >> 10; // the KV the last step read: RSS grows by this as the cache's pages are first written
         }
     }
 
     /** Resident set and threads (from /proc), NMT's committed total less the Java heap (from jcmd), open descriptors by kind. */
-    record Snapshot(long rssKiB, long nmtCommittedKiB, long fds, java.util.Map<String, Long> fdKinds, long threads) {
+    record Snapshot(long rssKiB, long nmtCommittedKiB, long heapUsedKiB, long fds, java.util.Map<String, Long> fdKinds, long threads) {
         static Snapshot take() throws IOException, InterruptedException {
             System.gc();
             String status = Files.readString(Path.of("/proc/self/status"));
@@ -179,7 +181,9 @@ public final class SoakBench {
             }
             long fds = kinds.values().stream().mapToLong(Long::longValue).sum();
             long nmt = nmtCommitted();
-            return new Snapshot(rssKiB, nmt, fds, kinds, threads);
+            Runtime rt = Runtime.getRuntime();
+            long heapUsedKiB = (rt.totalMemory() - rt.freeMemory()) >> 10; // after the System.gc() above: live objects
+            return new Snapshot(rssKiB, nmt, heapUsedKiB, fds, kinds, threads);
         }
 
         private static long nmtCommitted() throws IOException, InterruptedException {
@@ -197,7 +201,8 @@ public final class SoakBench {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "RSS %,d KiB, NMT non-heap committed %,d KiB, fds %d %s, threads %d", rssKiB, nmtCommittedKiB, fds, fdKinds, threads);
+            return String.format(Locale.ROOT, "RSS %,d KiB, NMT non-heap %,d KiB, heap live %,d KiB, fds %d %s, threads %d",
+                    rssKiB, nmtCommittedKiB, heapUsedKiB, fds, fdKinds, threads);
         }
     }
 }
