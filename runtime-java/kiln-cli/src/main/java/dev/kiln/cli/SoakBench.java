@@ -95,6 +95,8 @@ public final class SoakBench {
         System.out.printf(Locale.ROOT, "after %,6d all-reduce steps   %s (delivered %.4f)%n", allreduceSteps, Snapshot.take(), d1);
         decode(decodeSteps);
         System.out.printf(Locale.ROOT, "after %,6d decode steps       %s (KV in use %,d KiB)%n", decodeSteps, Snapshot.take(), kvInUseKiB);
+        System.out.println("NMT growth by category since the decode warm-up (|change| >= 256 KiB):");
+        Snapshot.nmtGrowth(256).forEach(line -> System.out.println("  " + line));
     }
 
     /** Four ranks as threads of this process, each with its own UDP socket and control connection. Returns the mean delivered fraction. */
@@ -142,9 +144,10 @@ public final class SoakBench {
         try (Device dev = Devices.open("cpu"); HelixDecoder d = new HelixDecoder(dev, c)) {
             int[] tokens = {1, 2};
             for (int step = 0; step < steps; step++) {
-                if (step == steps / 10) {
+                if (step > 0 && step % Math.max(1, steps / 4) == 0 || step == steps / 10) {
                     try {
-                        System.out.printf(Locale.ROOT, "after %,6d decode warm-up     %s (KV in use %,d KiB)%n", step, Snapshot.take(), d.kvBytes() >> 10);
+                        if (step == steps / 10) Snapshot.jcmd("VM.native_memory", "baseline");
+                        System.out.printf(Locale.ROOT, "after %,6d decode steps       %s (KV in use %,d KiB)%n", step, Snapshot.take(), d.kvBytes() >> 10);
                     } catch (IOException | InterruptedException e) {
                         throw new IllegalStateException("snapshot failed: " + e, e);
                     }
@@ -186,12 +189,31 @@ public final class SoakBench {
             return new Snapshot(rssKiB, nmt, heapUsedKiB, fds, kinds, threads);
         }
 
-        private static long nmtCommitted() throws IOException, InterruptedException {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(ProcessHandle.current().pid()), "VM.native_memory", "summary")
-                    .redirectErrorStream(true).start();
+        /** Runs {@code jcmd <this pid> args...} and returns its output. */
+        static String jcmd(String... args) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(ProcessHandle.current().pid())));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+            return out;
+        }
+
+        /** NMT categories whose committed memory changed by at least {@code minKiB} since the last baseline. */
+        static List<String> nmtGrowth(long minKiB) throws IOException, InterruptedException {
+            Matcher m = Pattern.compile("-\\s+([A-Za-z][A-Za-z ]*?) \\(reserved=\\d+KB(?: [+-]\\d+KB)?, committed=(\\d+)KB ([+-]\\d+)KB\\)")
+                    .matcher(jcmd("VM.native_memory", "summary.diff"));
+            List<String> lines = new ArrayList<>();
+            while (m.find()) {
+                long change = Long.parseLong(m.group(3));
+                if (Math.abs(change) >= minKiB) lines.add(String.format(Locale.ROOT, "%-22s committed %,9d KiB (%+,d KiB)", m.group(1), Long.parseLong(m.group(2)), change));
+            }
+            return lines;
+        }
+
+        private static long nmtCommitted() throws IOException, InterruptedException {
+            String out = jcmd("VM.native_memory", "summary");
             Matcher m = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(out);
             Matcher heap = Pattern.compile("Java Heap \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)").matcher(out);
             if (!m.find() || !heap.find()) return -1; // NMT off (run with -XX:NativeMemoryTracking=summary)
