@@ -71,9 +71,9 @@ public final class BenchWorker {
     }
 
     /**
-     * Rank r's input: 1 + a 16-bit hash of (rank, i) in 256ths, different for every element and rank (a result
+     * Rank r's input: 1 + a 16-bit hash of (rank, i) in 256ths, so elements and ranks almost never share a value (a result
      * shifted, or a chunk delivered to the wrong place, does not match), with sums exact in fp32 (under 2^24 256ths
-     * for up to 256 ranks).
+     * for up to 128 ranks: 128 × 257 × 256 < 2^24).
      */
     static float input(int rank, long i) {
         long h = (i * 0x9E3779B97F4A7C15L) ^ ((rank + 1) * 0xC2B2AE3D27D4EB4FL);
@@ -84,7 +84,7 @@ public final class BenchWorker {
 
     static float exactSum(int ranks, long i) {
         float sum = 0;
-        for (int r = 0; r < ranks; r++) sum += input(r, i); // exact: every partial sum is a multiple of 1/256 below 2^16
+        for (int r = 0; r < ranks; r++) sum += input(r, i); // exact: multiples of 1/256 below 2^16 (128 ranks)
         return sum;
     }
 
