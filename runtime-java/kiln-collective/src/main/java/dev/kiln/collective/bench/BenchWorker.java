@@ -146,6 +146,13 @@ public final class BenchWorker {
         }
         int rank = lossy != null ? lossy.rank() : comm.rank();
         int size = lossy != null ? lossy.size() : comm.size();
+        // every rank's data address, so a rank that stops answering can be named with its host
+        List<String> rankHosts = new ArrayList<>();
+        if (control != null) {
+            for (byte[] b : control.allGather(bindHost.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                rankHosts.add(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
         long n = cfg.bytes() / Float.BYTES;
         int total = cfg.warmup() + cfg.iters();
         double[] millis = new double[cfg.iters()];
@@ -174,6 +181,11 @@ public final class BenchWorker {
                         Set<Integer> late = new TreeSet<>(rep.reduceScatter().unfinishedPeers());
                         late.addAll(rep.allGather().unfinishedPeers());
                         unfinished.add(new ArrayList<>(late));
+                        if (progress != null && !late.isEmpty()) {
+                            List<String> named = new ArrayList<>();
+                            for (int peer : late) named.add("rank " + peer + (rankHosts.isEmpty() ? "" : " at " + rankHosts.get(peer)));
+                            progress.accept("iteration " + (it + 1) + ": " + String.join(", ", named) + " did not finish by the phase deadline");
+                        }
                     }
                 } else {
                     comm.allReduceSum(data);
@@ -222,6 +234,7 @@ public final class BenchWorker {
             out.put("maxRelativeError", worst[millis.length + 1]);
             if (lossy != null) out.put("profile", lossy.profile().toJson());
             out.put("unfinishedPeers", unfinished);
+            out.put("rankHosts", rankHosts);
         }
         if (lossy != null) {
             if (Boolean.getBoolean("kiln.profile")) System.err.print(lossy.profile());

@@ -34,6 +34,8 @@ class SimulatedHostsTest {
     private static final int HOSTS = 2, RANKS_PER_HOST = 2, RANKS = HOSTS * RANKS_PER_HOST;
     private static final long TIMEOUT_S = 120;
     private static SimulatedHosts hosts;
+    /** Every process's stderr of the last job run. */
+    private static String lastErr = "";
 
     @BeforeAll
     static void buildHosts() {
@@ -139,6 +141,7 @@ class SimulatedHostsTest {
                 killed, killStep);
         JsonNode r = runJob(cfg, SimulatedHostsTest::torchrun);
         String msg = "killed rank " + killed + " on host " + hostOf(killed) + " (" + SimulatedHosts.address(hostOf(killed)) + "): " + r;
+        assertEquals(SimulatedHosts.address(hostOf(killed)), r.get("rankHosts").get(killed).asText(), "rank 0 names the dead rank's host: " + msg);
         for (int t = killStep - warmup; t < iters; t++) {
             JsonNode unfinished = r.get("unfinishedPeers").get(t);
             assertEquals(1, unfinished.size(), "step " + t + ": " + msg);
@@ -146,6 +149,8 @@ class SimulatedHostsTest {
             assertTrue(r.get("stepMillis").get(t).asDouble() < 2 * deadline.toMillis() + 1500, "step " + t + " waited too long: " + msg);
         }
         for (int t = 0; t < killStep - warmup - 1; t++) assertEquals(0, r.get("unfinishedPeers").get(t).size(), "step " + t + ": " + msg);
+        assertTrue(lastErr.contains("rank " + killed + " at " + SimulatedHosts.address(hostOf(killed)) + " did not finish by the phase deadline"),
+                "the survivors' progress names the rank and its host: " + lastErr);
     }
 
     /**
@@ -201,6 +206,7 @@ class SimulatedHostsTest {
                 assertEquals(killed ? 137 : 0, p.exitValue(), "process " + r + (killed ? " should have halted as killed: " : " failed: ") + err);
                 allErr.append(err);
             }
+            lastErr = allErr.toString();
             for (int r = 0; r < RANKS; r++) {
                 String joined = "rank " + r + " of " + RANKS + " (" + (envOf == null ? "mpirun" : envOf.apply(r).containsKey("RANK") ? "torchrun" : "srun");
                 String at = transport.equals("mpi") ? "joined over mpi\n" : "joined over " + transport + " at " + SimulatedHosts.address(hostOf(r)) + "\n";
