@@ -13,7 +13,7 @@ import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvImpls;
 import dev.kiln.tconv.TConvOp;
 import dev.kiln.tconv.TConvSpec;
-import dev.kiln.tconv.ort.OnnxFiles;
+import dev.kiln.tconv.onnx.OnnxFiles;
 import dev.kiln.tconv.quant.Int8Quant;
 import dev.kiln.tconv.quant.Requantizer;
 import dev.kiln.tconv.quant.Rounding;

@@ -73,8 +73,8 @@ public final class OnnxModels {
         }
     }
 
-    /** The message type of the ONNX subset, for {@link OnnxFiles}. */
-    static Descriptor type(String name) { return FILE.findMessageTypeByName(name); }
+    /** The message type of the ONNX subset, for {@code dev.kiln.tconv.onnx.OnnxFiles} (same module). */
+    public static Descriptor type(String name) { return FILE.findMessageTypeByName(name); }
 
     private static DynamicMessage.Builder builder(String type) {
         Descriptor d = FILE.findMessageTypeByName(type);

@@ -36,7 +36,7 @@ public final class RandomSpecs {
      * depthwise, wide enough for the vector paths), SAME / VALID / explicit pads with output_padding, long 1-D
      * rows (column strips).
      */
-    static TConvSpec general(SplittableRandom r) {
+    public static TConvSpec general(SplittableRandom r) {
         int rank = 1 + r.nextInt(3);
         int kind = r.nextInt(4);                      // 0 grouped, 1 depthwise, 2 group 1, 3 group 1 wide Oc
         int group = switch (kind) {

@@ -1,10 +1,11 @@
-package dev.kiln.tconv.ort;
+package dev.kiln.tconv.onnx;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kiln.tconv.ConvTransposeAttributes;
+import dev.kiln.tconv.ort.OnnxModels;
 
 import java.io.IOException;
 import java.nio.ByteOrder;

@@ -1,8 +1,12 @@
-package dev.kiln.tconv;
+package dev.kiln.tconv.ort;
 
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
-import dev.kiln.tconv.ort.OnnxFiles;
+import dev.kiln.tconv.OnnxLayout;
+import dev.kiln.tconv.TConvImpls;
+import dev.kiln.tconv.TConvRunner;
+import dev.kiln.tconv.TConvSpec;
+import dev.kiln.tconv.onnx.OnnxFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
