@@ -27,6 +27,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -40,8 +42,7 @@ import java.util.concurrent.Callable;
                 + "weights [Oc,(Kd,)(Kh,)Kw,Ic/group], output [N,(D,)(H,)W,Oc]; layout onnx: input [N,Ic,spatial...], weights [Ic,Oc/group,k...], "
                 + "output [N,Oc,spatial...]; bias [Oc].")
 final class TconvRun implements Callable<Integer> {
-    @Option(names = "--layer", description = "e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same; also rank=1|3, id, kd, sd, d/dh/dw, g, "
-            + "pfront/pback/pt/pb/pl/pr, op/opd/oph/opw") String layer;
+    @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--onnx", description = "an .onnx model: its first ConvTranspose gives the attributes (and W, B if they are initializers); "
             + "the input's shape comes from --input") Path onnx;
     @Option(names = "--layout", description = "nhwc (Kiln's, default with --layer) or onnx (default with --onnx)") String layout;
@@ -51,8 +52,9 @@ final class TconvRun implements Callable<Integer> {
     @Option(names = "--quant", description = "JSON: inputScale, inputZeroPoint, weightScales (array) or weightScale, outputScale, outputZeroPoint") Path quant;
     @Option(names = "--rounding", defaultValue = "double", description = "int8 requantisation: double (TFLite default) or single") String rounding;
     @Option(names = "--impl", defaultValue = "mm2im", description = "mm2im, iom, zero-insertion, reference, ort (default ${DEFAULT-VALUE})") String impl;
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda (default ${DEFAULT-VALUE})") String backend;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda, fpga-sim or fpga-xrt (the FPGA accelerator: mm2im, int8 only, so with --quant; default ${DEFAULT-VALUE})") String backend;
     @Option(names = "--output", required = true, description = "output .npy") Path output;
+    @Option(names = "--json", description = "print what ran as JSON instead of a line") boolean json;
 
     @Override
     public Integer call() throws IOException {
@@ -63,10 +65,11 @@ final class TconvRun implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--layout must be nhwc or onnx, was '" + layout + "'");
         };
         TConvImpl im = TConvImpls.named(impl);
-        im.unsupported(backend).ifPresent(why -> { throw new IllegalArgumentException(why); });
         boolean int8 = quant != null;
         if (int8 && !im.supportsInt8()) throw new IllegalArgumentException(im.name() + " has no int8 path; drop --quant or pick mm2im, iom, zero-insertion, reference");
         if (int8 && onnxLayout) throw new IllegalArgumentException("--quant runs TFLite int8, whose tensors are NHWC/OHWI; use --layout nhwc");
+        TconvLayers.unsupported(im, backend, int8, Rounding.parse(rounding), "give --quant QUANT.json with int8 --input and --weights")
+                .ifPresent(why -> { throw new IllegalArgumentException(why); });
         NpyDtype data = int8 ? NpyDtype.INT8 : NpyDtype.FLOAT32;
         try (Arena arena = Arena.ofConfined(); Device d = Devices.open(backend)) {
             OnnxFiles.Node node = onnx == null ? null : OnnxFiles.readConvTranspose(onnx);
@@ -120,10 +123,27 @@ final class TconvRun implements Callable<Integer> {
                 conversionNs += System.nanoTime() - t0;
             }
             Npy.write(output, new NpyArray(data, outShape, result));
-            System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s (%s layout%s)%n", s.label(), im.name(), backend,
-                    int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32", ns / 1e6, output, data, Arrays.toString(outShape),
-                    onnxLayout ? "ONNX" : "channels-last",
-                    onnxLayout ? String.format("; conversions on load and save: %.3f ms, once, outside the op", conversionNs / 1e6) : "");
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("layer", s.toString());
+                o.put("label", s.label());
+                o.put("impl", im.name());
+                o.put("backend", backend);
+                o.put("dtype", int8 ? "int8" : "fp32");
+                if (int8) o.put("rounding", Rounding.parse(rounding).toString());
+                o.put("elapsedMillis", ns / 1e6);
+                o.put("output", output.toString());
+                o.put("outputDtype", data.toString());
+                o.put("outputShape", outShape);
+                o.put("layout", onnxLayout ? "onnx" : "nhwc");
+                if (onnxLayout) o.put("layoutConversionMillis", conversionNs / 1e6);
+                System.out.println(Json.write(o));
+            } else {
+                System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s (%s layout%s)%n", s.label(), im.name(), backend,
+                        int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32", ns / 1e6, output, data, Arrays.toString(outShape),
+                        onnxLayout ? "ONNX" : "channels-last",
+                        onnxLayout ? String.format("; conversions on load and save: %.3f ms, once, outside the op", conversionNs / 1e6) : "");
+            }
         }
         return 0;
     }
