@@ -64,6 +64,7 @@ final class TconvRun implements Callable<Integer> {
             case "nhwc" -> false;
             default -> throw new IllegalArgumentException("--layout must be nhwc or onnx, was '" + layout + "'");
         };
+        TConvSpec parsed = layer != null ? TConvSpec.parse(layer) : null;   // a bad attribute is named before any file is read
         TConvImpl im = TConvImpls.named(impl);
         boolean int8 = quant != null;
         if (int8 && !im.supportsInt8()) throw new IllegalArgumentException(im.name() + " has no int8 path; drop --quant or pick mm2im, iom, zero-insertion, reference");
@@ -83,7 +84,7 @@ final class TconvRun implements Callable<Integer> {
                 if (!onnxLayout) throw new IllegalArgumentException("--onnx reads ONNX's layouts; drop --layout nhwc");
                 s = node.attributes().spec(xFile.shape(), wFile != null ? wFile.shape() : wInit.dims());
             } else {
-                s = TConvSpec.parse(layer);
+                s = parsed;
             }
             im.unsupported(s, int8).ifPresent(why -> { throw new IllegalArgumentException(why); });
             long[] inShape = onnxLayout ? OnnxLayout.inputShape(s) : kilnShape(s.n(), s.rank(), s.id(), s.ih(), s.iw(), s.ic());
