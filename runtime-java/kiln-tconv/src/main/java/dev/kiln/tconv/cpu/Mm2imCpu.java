@@ -19,6 +19,11 @@ import java.util.Arrays;
  * are computed (no cropped border, no inserted zeros), summed in a row buffer that stays in L1/L2, and the row
  * is finished (bias, int8 requantisation) and written once, in order. Units run block-major so that one
  * block's packed weights stay in cache while its rows stream past; both cores take contiguous ranges.
+ *
+ * <p>fp32 covers all of ONNX ConvTranspose with the same map: a dilated tap {@code ky} is the offset
+ * {@code ky·dh} (no inserted zeros), a 3-D layer adds the tap slices {@code kz} whose input slice exists around the
+ * same band code, and each group is an independent MatMul over its own {@code ic/groups} channels, read in place.
+ * A 1-D layer is one row, cut into column strips. Depthwise layers go to {@link Mm2imDepthwiseCpu}.
  */
 final class Mm2imCpu {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
