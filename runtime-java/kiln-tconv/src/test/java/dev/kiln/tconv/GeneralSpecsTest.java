@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Random ConvTranspose layers over every attribute ({@link RandomSpecs#general}): each implementation that
  * covers the layer, on cpu and opencl, against the fp64 reference (rel ≤ 1e-5); the ONNX Runtime comparison of
  * the same layers is {@code dev.kiln.tconv.ort.OrtAgreementTest}. The seed is printed in every message
- * ({@code -Dkiln.seed=N} pins it).
+ * ({@code -Dkiln.test.seed=N} pins it).
  */
 class GeneralSpecsTest {
     private static final List<Device> DEVICES = new ArrayList<>();
@@ -37,7 +37,7 @@ class GeneralSpecsTest {
     @AfterAll
     static void close() { DEVICES.forEach(Device::close); }
 
-    static long seed() { return Long.getLong("kiln.seed", System.nanoTime()); }
+    static long seed() { return Long.getLong("kiln.test.seed", System.nanoTime()); }
 
     @RepeatedTest(40)
     void every_attribute_matches_fp64() {
