@@ -139,7 +139,7 @@ public final class LossyNamespace implements AutoCloseable {
                 udpField(snmp, "RcvbufErrors"));
     }
 
-    private static long udpField(String snmp, String field) {
+    static long udpField(String snmp, String field) {
         String[] header = null;
         for (String line : snmp.split("\n")) {
             if (!line.startsWith("Udp:")) continue;
