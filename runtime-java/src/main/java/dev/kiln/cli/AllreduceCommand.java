@@ -6,6 +6,7 @@ import dev.kiln.collective.bench.BenchResult;
 import dev.kiln.collective.bench.BenchWorker;
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.collective.netlab.LossyNamespace;
+import dev.kiln.collective.wire.UdpFabric;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -100,6 +101,8 @@ final class AllreduceCommand implements Runnable {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("results", rows);
                 out.put("unavailable", unavailable);
+                out.put("datagramPath", UdpFabric.describe());
+                out.put("network", netns ? "veth MTU 1500 between namespaces, i.i.d. loss per frame at the bridge" : "host loopback");
                 System.out.println(Json.write(out));
                 return;
             }
@@ -120,6 +123,9 @@ final class AllreduceCommand implements Runnable {
             if (!results.isEmpty()) System.out.print(table);
             if (!results.isEmpty()) System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
             for (String u : unavailable) System.out.println(u);
+            if (transports.contains("udp")) System.out.println("udp datagram path: " + UdpFabric.describe());
+            System.out.println("network: " + (netns ? "each rank in its own namespace on a veth of MTU 1500 to one bridge; loss i.i.d. per frame at the bridge"
+                    : "host loopback (MTU 64 KiB): no loss possible"));
         }
 
         private static Map<String, Object> row(BenchResult r) {
