@@ -48,7 +48,7 @@ public final class LinuxUdp {
     public static final short POLLIN = 0x1;
     public static final short POLLOUT = 0x4;
 
-    public static final int EPERM = 1, EINTR = 4, EBADF = 9, EAGAIN = 11, ENOPROTOOPT = 92, EMSGSIZE = 90,
+    public static final int EPERM = 1, EINTR = 4, EBADF = 9, EAGAIN = 11, EINVAL = 22, ENOPROTOOPT = 92, EMSGSIZE = 90,
             ENOBUFS = 105, ECONNREFUSED = 111;
     /** The kernel's limit on segments per UDP GSO send (UDP_MAX_SEGMENTS since Linux 5.5; 64 before). */
     public static final int MAX_GSO_SEGMENTS = 64;

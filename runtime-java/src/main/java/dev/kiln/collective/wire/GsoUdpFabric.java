@@ -53,7 +53,7 @@ public final class GsoUdpFabric implements UdpFabric {
     private final int rank;
     private final byte[] bindAddress;
     private final int maxDatagramBytes;
-    private final int segmentsPerBurst;
+    private int segmentsPerBurst;
     private boolean closed;
 
     // Sending: per peer a staging area and its address; one msghdr reused for every send.
@@ -234,6 +234,7 @@ public final class GsoUdpFabric implements UdpFabric {
             sendMsg.set(ADDRESS, 32, MemorySegment.NULL);
             sendMsg.set(JAVA_LONG, 40, 0L);
         }
+        int bytes = stagedBytes[peer];
         stagedCount[peer] = 0;
         stagedBytes[peer] = 0;
         for (int attempt = 0; ; attempt++) {
@@ -244,6 +245,13 @@ public final class GsoUdpFabric implements UdpFabric {
                 return;
             }
             int e = (int) -rc;
+            if (e == LinuxUdp.EINVAL && count > 1) {
+                // The route's MTU is below the segment size (e.g. 4000-byte datagrams on MTU 1500): the kernel
+                // will not cut them. Send one datagram per call from now on; IP fragments them as it always did.
+                segmentsPerBurst = 1;
+                sendEach(peer, count, stagedSegment[peer], bytes);
+                return;
+            }
             if (e == ECONNREFUSED) { // a dead peer's port: loss for a lossy transport, not failure
                 refusedDrops += count;
                 return;
@@ -257,6 +265,19 @@ public final class GsoUdpFabric implements UdpFabric {
                 return;
             }
             waitFor(LinuxUdp.POLLOUT, 1);
+        }
+    }
+
+    /** Sends the staged datagrams of {@code peer} one per {@code sendmsg}, without GSO. */
+    private void sendEach(int peer, int count, int segment, int bytes) {
+        MemorySegment all = stage[peer];
+        for (int at = 0; at < bytes; at += segment) {
+            int len = Math.min(segment, bytes - at);
+            stagedCount[peer] = 1;
+            stagedBytes[peer] = len;
+            stagedSegment[peer] = len;
+            if (at > 0) MemorySegment.copy(all, at, all, 0, len);
+            flush(peer);
         }
     }
 

@@ -51,6 +51,40 @@ class GsoBurstLossTest {
         }
     }
 
+    /** 4000-byte datagrams on MTU 1500: the kernel refuses to cut them (EINVAL); the fabric sends them whole, fragmented. */
+    @Test
+    void datagramsAboveTheMtuStillArriveWhole() throws Exception {
+        String cause = VethNetwork.unavailabilityCause();
+        assumeTrue(cause == null, "veth lab skipped: " + cause);
+        try (VethNetwork net = VethNetwork.create("kiln-big-" + ProcessHandle.current().pid(), 2, 0)) {
+            GsoUdpFabric tx = net.inRank(0, () -> new GsoUdpFabric(0, new InetSocketAddress(VethNetwork.address(0), PORT), 4000, 8 << 20));
+            GsoUdpFabric rx = net.inRank(1, () -> new GsoUdpFabric(1, new InetSocketAddress(VethNetwork.address(1), PORT + 1), 4000, 8 << 20));
+            List<InetSocketAddress> both = List.of(tx.localAddress(), rx.localAddress());
+            tx.connectPeers(both);
+            rx.connectPeers(both);
+            try {
+                ByteBuffer out = ByteBuffer.allocateDirect(4000).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < 100; i++) {
+                    out.clear().putInt(0, i).putInt(3996, ~i).limit(4000);
+                    tx.send(1, out);
+                }
+                tx.flush();
+                ByteBuffer in = ByteBuffer.allocateDirect(65536).order(ByteOrder.LITTLE_ENDIAN);
+                BitSet got = new BitSet();
+                while (got.cardinality() < 100 && rx.receive(in, System.nanoTime() + 2_000_000_000L)) {
+                    assertEquals(4000, in.remaining());
+                    assertEquals(~in.getInt(0), in.getInt(3996));
+                    got.set(in.getInt(0));
+                }
+                assertEquals(100, got.cardinality(), "all 4000-byte datagrams arrive whole");
+                assertEquals(1.0, tx.datagramsPerSend(), 1e-9, "after EINVAL the fabric sends one per call");
+            } finally {
+                tx.close();
+                rx.close();
+            }
+        }
+    }
+
     private static <T> T inside(String namespace, Callable<T> body) throws Exception {
         FutureTask<T> task = new FutureTask<>(() -> {
             LinuxNetns.enter(namespace);
