@@ -1,0 +1,241 @@
+package dev.kiln.collective.tcp;
+
+import dev.kiln.collective.Communicator;
+import dev.kiln.collective.rendezvous.ControlChannel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The reliable baseline: ring allreduce over TCP (reduce-scatter then all-gather, n-1 steps each, every
+ * step sending one chunk to the right neighbour while receiving one from the left). Loss on the wire
+ * becomes TCP retransmission and therefore time, which is what the lossy transport is compared against.
+ * Data sockets listen on {@code basePort + rank} (0: any port) so that a firewall rule can target them.
+ * Sums are in ring order, so results match the exact reference to fp32 rounding, not bit for bit.
+ */
+public final class TcpRingCommunicator implements Communicator {
+    private final boolean ownsControl;
+    private final ControlChannel control;
+    private final int rank, size;
+    private final SocketChannel right, left;
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kiln-tcp-ring-send");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Arena arena = Arena.ofShared();
+    private MemorySegment scratch = MemorySegment.NULL;
+
+    public TcpRingCommunicator(ControlChannel control, String bindHost, int basePort) {
+        this(control, bindHost, basePort, false);
+    }
+
+    /** A ring that closes {@code control} when it closes (for {@link dev.kiln.collective.Communicators}). */
+    public static TcpRingCommunicator owningControl(ControlChannel control, String bindHost, int basePort) {
+        return new TcpRingCommunicator(control, bindHost, basePort, true);
+    }
+
+    private TcpRingCommunicator(ControlChannel control, String bindHost, int basePort, boolean ownsControl) {
+        this.ownsControl = ownsControl;
+        this.control = control;
+        this.rank = control.rank();
+        this.size = control.size();
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(bindHost, basePort == 0 ? 0 : basePort + rank));
+            InetSocketAddress me = (InetSocketAddress) server.getLocalAddress();
+            byte[][] all = control.allGather((me.getHostString() + ":" + me.getPort()).getBytes(StandardCharsets.UTF_8));
+            if (size == 1) {
+                right = left = null;
+                return;
+            }
+            String r = new String(all[(rank + 1) % size], StandardCharsets.UTF_8);
+            int colon = r.lastIndexOf(':');
+            // Even ranks connect first, odd ranks accept first, so that a ring of two never deadlocks.
+            SocketChannel rt = null, lt = null;
+            for (int phase = 0; phase < 2; phase++) {
+                if ((phase == 0) == (rank % 2 == 0)) {
+                    rt = SocketChannel.open(new InetSocketAddress(r.substring(0, colon), Integer.parseInt(r.substring(colon + 1))));
+                } else {
+                    lt = server.accept();
+                }
+            }
+            right = tune(rt);
+            left = tune(lt);
+        } catch (IOException e) {
+            throw new UncheckedIOException("tcp ring: rank " + rank + " cannot connect: " + e.getMessage(), e);
+        }
+    }
+
+    private static SocketChannel tune(SocketChannel c) throws IOException {
+        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        c.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
+        c.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        return c;
+    }
+
+    @Override public int rank() { return rank; }
+    @Override public int size() { return size; }
+
+    private long chunkStart(long n, int c) { return n * c / size; }
+
+    /** Sends {@code out} to the right while receiving {@code in} from the left. */
+    private void shift(MemorySegment out, MemorySegment in) {
+        Future<?> f = sender.submit(() -> {
+            writeFully(right, out.asByteBuffer());
+            return null;
+        });
+        try {
+            readFully(left, in.asByteBuffer());
+            f.get();
+        } catch (IOException e) {
+            throw new UncheckedIOException("tcp ring: rank " + rank + " lost its left neighbour " + ((rank + size - 1) % size), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException("tcp ring: rank " + rank + " lost its right neighbour " + ((rank + 1) % size),
+                    new IOException(e.getCause()));
+        }
+    }
+
+    private static void writeFully(SocketChannel c, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) c.write(b);
+    }
+
+    private static void readFully(SocketChannel c, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) if (c.read(b) < 0) throw new IOException("connection closed");
+    }
+
+    private MemorySegment scratch(long bytes) {
+        if (scratch.byteSize() < bytes) scratch = arena.allocate(bytes, 64);
+        return scratch.asSlice(0, bytes);
+    }
+
+    @Override
+    public void allReduceSum(MemorySegment data) {
+        if (size == 1) return;
+        if (!data.isNative()) {
+            try (Arena a = Arena.ofShared()) {
+                MemorySegment work = a.allocate(data.byteSize(), 64).copyFrom(data);
+                allReduceSum(work);
+                data.copyFrom(work);
+            }
+            return;
+        }
+        MemorySegment work = data;
+        long n = data.byteSize() / Float.BYTES;
+        long maxChunk = (n + size - 1) / size;
+        MemorySegment recv = scratch(maxChunk * Float.BYTES);
+        for (int i = 0; i < size - 1; i++) {
+            int sendC = Math.floorMod(rank - i, size), recvC = Math.floorMod(rank - i - 1, size);
+            long rs = chunkStart(n, recvC), rl = chunkStart(n, recvC + 1) - rs;
+            shift(floats(work, n, sendC), recv.asSlice(0, rl * Float.BYTES));
+            for (long e = 0; e < rl; e++) {
+                long at = (rs + e) * Float.BYTES;
+                work.set(ValueLayout.JAVA_FLOAT, at, work.get(ValueLayout.JAVA_FLOAT, at) + recv.getAtIndex(ValueLayout.JAVA_FLOAT, e));
+            }
+        }
+        for (int i = 0; i < size - 1; i++) {
+            int sendC = Math.floorMod(rank + 1 - i, size), recvC = Math.floorMod(rank - i, size);
+            shift(floats(work, n, sendC), floats(work, n, recvC));
+        }
+    }
+
+    private MemorySegment floats(MemorySegment s, long n, int c) {
+        long a = chunkStart(n, c), b = chunkStart(n, c + 1);
+        return s.asSlice(a * Float.BYTES, (b - a) * Float.BYTES);
+    }
+
+    /** Ring reduce-scatter; chunk r of the sum lands in rank r's {@code recv}. */
+    @Override
+    public void reduceScatterSum(MemorySegment send, MemorySegment recv) {
+        Communicator.checkChunks("reduceScatterSum", send, recv, size);
+        try (Arena a = Arena.ofShared()) {
+            ringReduceScatter(a.allocate(send.byteSize(), 64).copyFrom(send), recv);
+        }
+    }
+
+    private void ringReduceScatter(MemorySegment work, MemorySegment recv) {
+        long n = work.byteSize() / Float.BYTES;
+        MemorySegment in = scratch(recv.byteSize());
+        for (int i = 0; i < size - 1; i++) {
+            int sendC = Math.floorMod(rank - i - 1, size), recvC = Math.floorMod(rank - i - 2, size);
+            shift(floats(work, n, sendC), in);
+            MemorySegment dst = floats(work, n, recvC);
+            for (long e = 0; e < dst.byteSize() / Float.BYTES; e++) {
+                dst.setAtIndex(ValueLayout.JAVA_FLOAT, e, dst.getAtIndex(ValueLayout.JAVA_FLOAT, e) + in.getAtIndex(ValueLayout.JAVA_FLOAT, e));
+            }
+        }
+        recv.copyFrom(floats(work, n, rank));
+    }
+
+    @Override
+    public void allGather(MemorySegment send, MemorySegment recv) {
+        Communicator.checkChunks("allGather", recv, send, size);
+        long chunk = send.byteSize();
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment work = a.allocate(recv.byteSize(), 64);
+            work.asSlice(rank * chunk, chunk).copyFrom(send);
+            for (int i = 0; i < size - 1; i++) {
+                int sendC = Math.floorMod(rank - i, size), recvC = Math.floorMod(rank - i - 1, size);
+                shift(work.asSlice(sendC * chunk, chunk), work.asSlice(recvC * chunk, chunk));
+            }
+            recv.copyFrom(work);
+        }
+    }
+
+    /** Not offered by the ring baseline: all-to-all needs a link per pair (use inproc, udp or mpi). */
+    @Override
+    public void allToAll(MemorySegment send, MemorySegment recv) {
+        throw new UnsupportedOperationException("tcp ring: allToAll is not implemented (ring links only); use the udp, mpi or inproc transport");
+    }
+
+    /** Passed along the ring from the root: n-1 hops. */
+    @Override
+    public void broadcast(MemorySegment data, int root) {
+        if (root < 0 || root >= size) throw new IllegalArgumentException("root must be in [0, " + size + "), was " + root);
+        if (size == 1) return;
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment work = a.allocate(data.byteSize(), 64);
+            if (rank != root) {
+                readFully(left, work.asByteBuffer());
+                data.copyFrom(work);
+            } else {
+                work.copyFrom(data);
+            }
+            if ((rank + 1) % size != root) writeFully(right, work.asByteBuffer());
+        } catch (IOException e) {
+            throw new UncheckedIOException("tcp ring broadcast: rank " + rank + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void barrier() { control.barrier(); }
+
+    @Override
+    public void close() {
+        sender.shutdownNow();
+        try {
+            if (right != null) right.close();
+            if (left != null) left.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        arena.close();
+        if (ownsControl) control.close();
+    }
+}
