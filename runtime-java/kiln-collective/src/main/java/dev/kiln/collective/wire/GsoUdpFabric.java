@@ -33,7 +33,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * called, or {@link #receive} is about to wait. Errors: {@code EAGAIN}/{@code ENOBUFS} on send are a full
  * send buffer (waited on briefly, then counted as local drops, as the NIO path does), {@code ECONNREFUSED}
  * is a dead peer (loss); every other errno ({@code EPERM} from a firewall, {@code EMSGSIZE}, {@code EBADF}
- * on a closed socket) is thrown as a {@link dev.kiln.bind.KilnNativeException} naming it.
+ * on a closed socket) is thrown as a {@link dev.kiln.device.KilnNativeException} naming it.
  *
  * <p>Not thread-safe: one thread per fabric, as {@code DatagramExchange} uses it.
  */

@@ -1,6 +1,6 @@
 package dev.kiln.collective.wire;
 
-import dev.kiln.bind.KilnNativeException;
+import dev.kiln.device.KilnNativeException;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

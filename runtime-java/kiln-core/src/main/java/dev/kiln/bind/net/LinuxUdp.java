@@ -1,6 +1,6 @@
 package dev.kiln.bind.net;
 
-import dev.kiln.bind.KilnNativeException;
+import dev.kiln.device.KilnNativeException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
