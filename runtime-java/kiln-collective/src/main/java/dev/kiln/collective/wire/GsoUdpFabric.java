@@ -245,9 +245,10 @@ public final class GsoUdpFabric implements UdpFabric {
                 return;
             }
             int e = (int) -rc;
-            if (e == LinuxUdp.EINVAL && count > 1) {
+            if ((e == LinuxUdp.EMSGSIZE || e == LinuxUdp.EINVAL) && count > 1) {
                 // The route's MTU is below the segment size (e.g. 4000-byte datagrams on MTU 1500): the kernel
-                // will not cut them. Send one datagram per call from now on; IP fragments them as it always did.
+                // will not cut them (EMSGSIZE; EINVAL before Linux 6.x). Send one datagram per call from now on,
+                // which IP fragments as it always did; an EMSGSIZE for one datagram alone is still thrown.
                 segmentsPerBurst = 1;
                 sendEach(peer, count, stagedSegment[peer], bytes);
                 return;

@@ -51,7 +51,7 @@ class GsoBurstLossTest {
         }
     }
 
-    /** 4000-byte datagrams on MTU 1500: the kernel refuses to cut them (EINVAL); the fabric sends them whole, fragmented. */
+    /** 4000-byte datagrams on MTU 1500: the kernel refuses to cut them (EMSGSIZE); the fabric sends them whole, fragmented. */
     @Test
     void datagramsAboveTheMtuStillArriveWhole() throws Exception {
         String cause = VethNetwork.unavailabilityCause();
@@ -77,7 +77,7 @@ class GsoBurstLossTest {
                     got.set(in.getInt(0));
                 }
                 assertEquals(100, got.cardinality(), "all 4000-byte datagrams arrive whole");
-                assertEquals(1.0, tx.datagramsPerSend(), 1e-9, "after EINVAL the fabric sends one per call");
+                assertEquals(1.0, tx.datagramsPerSend(), 1e-9, "after EMSGSIZE for a burst the fabric sends one per call");
             } finally {
                 tx.close();
                 rx.close();
