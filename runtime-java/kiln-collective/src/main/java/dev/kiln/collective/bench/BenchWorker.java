@@ -36,6 +36,15 @@ import java.util.function.Consumer;
  * returns the gathered result; other ranks return null.
  */
 public final class BenchWorker {
+    /** The address a rank binds its data sockets to (its veth address in the lab); loopback when unset. */
+    public static final String DATA_ADDRESS_VARIABLE = "KILN_DATA_ADDRESS";
+
+    /**
+     * SO_RCVBUF asked per rank (forced past rmem_max where root): a 64 MiB allreduce sends each rank 48 MiB per
+     * phase, and a rank descheduled on a 2-core machine must not lose it to a full queue.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 128 << 20;
+
     private BenchWorker() {}
 
     /**
@@ -118,13 +127,24 @@ public final class BenchWorker {
     public static Map<String, Object> run(BenchConfig cfg) { return run(cfg, null, null); }
 
     /**
+     * The address this rank's data sockets bind and publish: {@code KILN_DATA_ADDRESS} when the bench launcher
+     * assigned one (its veth address in the lab), else {@code iface}, {@code KILN_IFACE} or the route to the
+     * master ({@link ReachableAddress}).
+     */
+    static String dataAddress(LaunchEnvironment env, String iface) {
+        String assigned = System.getenv(DATA_ADDRESS_VARIABLE);
+        if (assigned != null && !assigned.isBlank()) return assigned.trim();
+        return ReachableAddress.resolve(env, iface).getHostAddress();
+    }
+
+    /**
      * Runs one rank of the job the environment describes, its data sockets bound at the address of {@code iface}
      * (null: {@code KILN_IFACE}, else the route to the master). {@code progress} (may be null) gets a few
      * human-readable lines: where the rank joined, and each tenth of the iterations.
      */
     public static Map<String, Object> run(BenchConfig cfg, String iface, Consumer<String> progress) {
         LaunchEnvironment env = LaunchEnvironment.detect();
-        String bindHost = cfg.transport().equals("mpi") ? null : ReachableAddress.resolve(env, iface).getHostAddress();
+        String bindHost = cfg.transport().equals("mpi") ? null : dataAddress(env, iface);
         ControlChannel control = null;
         Communicator comm = null;
         LossyAllReduce lossy = null;
@@ -135,7 +155,7 @@ public final class BenchWorker {
                 int port = cfg.netns() ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
                 LossyOptions opt = LossyOptions.defaults().withPolicy(cfg.policy()).withPhaseDeadline(cfg.phaseDeadline())
                         .withAssumedLossRate(cfg.loss());
-                lossy = new UdpGroup(bindHost, port, cfg.datagramBytes(), 64 << 20).join(control, opt);
+                lossy = new UdpGroup(bindHost, port, cfg.datagramBytes(), RECEIVE_BUFFER_BYTES).join(control, opt);
             }
             case "tcp" -> {
                 control = ControlChannel.connect(env, Duration.ofSeconds(60));
