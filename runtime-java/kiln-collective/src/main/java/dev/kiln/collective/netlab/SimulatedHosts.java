@@ -77,8 +77,10 @@ public final class SimulatedHosts implements AutoCloseable {
             ip(sw, "link", "set", "p" + h, "master", "br0");
             ip(sw, "link", "set", "p" + h, "up");
             ip(ns, "addr", "add", address(h) + "/24", "dev", "eth0");
-            ip(ns, "link", "set", "eth0", "up");
-            ip(ns, "link", "set", "lo", "up");
+            // gso_max_segs 1: a UDP GSO burst is cut into datagrams as it leaves the sender (to another host over eth0,
+            // to a rank on the same host over lo), so the receiver's nft input rule drops datagrams one by one, i.i.d.
+            ip(ns, "link", "set", "eth0", "gso_max_segs", "1", "up");
+            ip(ns, "link", "set", "lo", "gso_max_segs", "1", "up");
             try {
                 Path dir = Path.of("/etc/netns", ns);
                 Files.createDirectories(dir);
