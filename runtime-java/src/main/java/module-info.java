@@ -51,6 +51,9 @@ module dev.kiln {
     exports dev.kiln.attention;
     exports dev.kiln.attention.helix;
     exports dev.kiln.attention.model;
+    exports dev.kiln.inference.tensor;
+    exports dev.kiln.inference.gguf;
+    exports dev.kiln.inference.safetensors;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
     opens dev.kiln.helixsim to com.fasterxml.jackson.databind;
