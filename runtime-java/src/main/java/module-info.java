@@ -54,6 +54,9 @@ module dev.kiln {
     exports dev.kiln.inference.tensor;
     exports dev.kiln.inference.gguf;
     exports dev.kiln.inference.safetensors;
+    exports dev.kiln.inference.quant;
+    exports dev.kiln.inference.tokenizer;
+    exports dev.kiln.inference.model;
 
     opens dev.kiln.cli to info.picocli, com.fasterxml.jackson.databind;
     opens dev.kiln.helixsim to com.fasterxml.jackson.databind;

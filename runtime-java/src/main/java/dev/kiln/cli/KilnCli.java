@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 HelixCommand.class,
                 AllreduceCommand.class,
                 TrainCommand.class,
+                GenerateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
