@@ -1,0 +1,191 @@
+package dev.kiln.collective.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.collective.Communicator;
+import dev.kiln.collective.lossy.AllReduceReport;
+import dev.kiln.collective.lossy.LossPolicy;
+import dev.kiln.collective.lossy.LossyAllReduce;
+import dev.kiln.collective.lossy.LossyOptions;
+import dev.kiln.collective.lossy.UdpGroup;
+import dev.kiln.collective.mpi.MpiCommunicator;
+import dev.kiln.collective.netlab.LossyNamespace;
+import dev.kiln.collective.rendezvous.ControlChannel;
+import dev.kiln.collective.rendezvous.LaunchEnvironment;
+import dev.kiln.collective.rendezvous.WorkerArgs;
+import dev.kiln.collective.tcp.TcpRingCommunicator;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.Map;
+
+/**
+ * One rank of {@code kiln allreduce bench}, run in its own JVM by the launcher (or by mpirun) through
+ * {@link #main}, the typed entry point that {@link BenchLauncher} starts. Every
+ * iteration refills the input, meets the others at a barrier, and times one allreduce (sum). Rank 0
+ * returns the gathered result; other ranks return null.
+ */
+public final class BenchWorker {
+    private BenchWorker() {}
+
+    /**
+     * Entry point of a worker process: the arguments {@link BenchLauncher#workerArgs} wrote, the rank count from the
+     * launch environment; rank 0 prints the result line. A bad argument exits with status 2 and one line naming it.
+     */
+    public static void main(String[] args) {
+        BenchConfig cfg;
+        try {
+            WorkerArgs a = WorkerArgs.parse(args);
+            cfg = new BenchConfig(a.get("transport"), LaunchEnvironment.detect().worldSize(), a.get("size", Long::parseLong),
+                    a.get("loss", Double::parseDouble), a.get("policy", LossPolicy::parse), a.get("iters", Integer::parseInt),
+                    a.get("warmup", Integer::parseInt), Duration.ofMillis(a.get("deadline-ms", Long::parseLong)),
+                    a.get("datagram", Integer::parseInt), a.get("netns", Boolean::parseBoolean),
+                    a.get("kill-rank", Integer::parseInt, -1), a.get("kill-step", Integer::parseInt, -1));
+        } catch (IllegalArgumentException e) {
+            System.err.println("allreduce worker: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        runAndReport(cfg);
+    }
+
+    /** Runs one rank; rank 0 prints {@link BenchLauncher#RESULT_PREFIX} and the result as one line of JSON. */
+    public static void runAndReport(BenchConfig cfg) {
+        Map<String, Object> out = run(cfg);
+        if (out != null) {
+            try {
+                System.out.println(BenchLauncher.RESULT_PREFIX + new ObjectMapper().writeValueAsString(out));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("allreduce worker: cannot write the result as JSON: " + e.getMessage(), e);
+            }
+        }
+        System.out.flush();
+    }
+
+    /** Rank r's input: small integers and quarters, so the exact sum is known in closed form and exact in fp32. */
+    static float input(int rank, long i) { return (rank + 1) + 0.25f * (i % 7); }
+
+    static float exactSum(int ranks, long i) { return ranks * (ranks + 1) / 2f + ranks * 0.25f * (i % 7); }
+
+    public static Map<String, Object> run(BenchConfig cfg) {
+        LaunchEnvironment env = LaunchEnvironment.detect();
+        ControlChannel control = null;
+        Communicator comm = null;
+        LossyAllReduce lossy = null;
+        MpiCommunicator mpi = null;
+        switch (cfg.transport()) {
+            case "udp" -> {
+                control = ControlChannel.connect(env, Duration.ofSeconds(60));
+                int port = cfg.netns() ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
+                LossyOptions opt = LossyOptions.defaults().withPolicy(cfg.policy()).withPhaseDeadline(cfg.phaseDeadline())
+                        .withAssumedLossRate(cfg.loss());
+                lossy = new UdpGroup("127.0.0.1", port, cfg.datagramBytes(), 64 << 20).join(control, opt);
+            }
+            case "tcp" -> {
+                control = ControlChannel.connect(env, Duration.ofSeconds(60));
+                comm = new TcpRingCommunicator(control, "127.0.0.1", cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
+            }
+            case "mpi" -> comm = mpi = new MpiCommunicator();
+            default -> throw new IllegalArgumentException("transport " + cfg.transport() + " has no worker");
+        }
+        int rank = lossy != null ? lossy.rank() : comm.rank();
+        int size = lossy != null ? lossy.size() : comm.size();
+        long n = cfg.bytes() / Float.BYTES;
+        int total = cfg.warmup() + cfg.iters();
+        double[] millis = new double[cfg.iters()];
+        double delivered = 0;
+        double maxErr = 0;
+        List<List<Integer>> unfinished = new ArrayList<>();
+        boolean drill = cfg.killDrill();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = arena.allocate(cfg.bytes(), 64);
+            for (int it = 0; it < total; it++) {
+                for (long i = 0; i < n; i++) data.setAtIndex(ValueLayout.JAVA_FLOAT, i, input(rank, i));
+                if (drill && rank == cfg.killRank() && it == cfg.killStep()) Runtime.getRuntime().halt(137); // as kill -9
+                if (!drill) { // in the drill the survivors must not depend on the dead rank, so no barriers
+                    if (control != null) control.barrier();
+                    else mpi.barrier();
+                }
+                long t0 = System.nanoTime();
+                if (lossy != null) {
+                    AllReduceReport rep = lossy.allReduceSum(it, 1, data);
+                    if (it >= cfg.warmup()) {
+                        delivered += rep.deliveredFraction();
+                        Set<Integer> late = new TreeSet<>(rep.reduceScatter().unfinishedPeers());
+                        late.addAll(rep.allGather().unfinishedPeers());
+                        unfinished.add(new ArrayList<>(late));
+                    }
+                } else {
+                    comm.allReduceSum(data);
+                }
+                long t1 = System.nanoTime();
+                if (it >= cfg.warmup()) millis[it - cfg.warmup()] = (t1 - t0) / 1e6;
+            }
+            for (long i = 0; i < n; i += 997) {
+                float exact = exactSum(size, i);
+                maxErr = Math.max(maxErr, Math.abs(data.getAtIndex(ValueLayout.JAVA_FLOAT, i) - exact) / exact);
+            }
+        }
+        double[] mine = new double[millis.length + 2];
+        System.arraycopy(millis, 0, mine, 0, millis.length);
+        mine[millis.length] = lossy != null ? delivered / cfg.iters() : 1.0;
+        mine[millis.length + 1] = maxErr;
+        double[] worst = new double[mine.length];
+        double deliveredMean = 0;
+        if (drill) {
+            worst = mine; // the group is broken on purpose: each survivor reports what it saw itself
+            deliveredMean = mine[millis.length];
+        } else if (control != null) {
+            byte[][] all = control.allGather(bytes(mine));
+            for (byte[] b : all) {
+                double[] d = doubles(b);
+                for (int i = 0; i < d.length; i++) worst[i] = Math.max(worst[i], d[i]);
+                deliveredMean += d[millis.length] / size;
+            }
+        } else {
+            MemorySegment seg = MemorySegment.ofArray(mine.clone());
+            mpi.allReduceMaxDouble(seg);
+            worst = seg.toArray(ValueLayout.JAVA_DOUBLE);
+            deliveredMean = 1.0;
+        }
+        Map<String, Object> out = null;
+        if (rank == 0) {
+            out = new LinkedHashMap<>();
+            double[] steps = new double[cfg.iters()];
+            System.arraycopy(worst, 0, steps, 0, steps.length);
+            out.put("stepMillis", steps);
+            out.put("delivered", deliveredMean);
+            out.put("maxRelativeError", worst[millis.length + 1]);
+            if (lossy != null) out.put("profile", lossy.profile().toJson());
+            out.put("unfinishedPeers", unfinished);
+        }
+        if (lossy != null) {
+            if (Boolean.getBoolean("kiln.profile")) System.err.print(lossy.profile());
+            lossy.close();
+        }
+        if (comm != null) comm.close();
+        if (control != null) control.close();
+        return out;
+    }
+
+    private static byte[] bytes(double[] d) {
+        ByteBuffer b = ByteBuffer.allocate(d.length * 8);
+        for (double v : d) b.putDouble(v);
+        return b.array();
+    }
+
+    private static double[] doubles(byte[] b) {
+        ByteBuffer bb = ByteBuffer.wrap(b);
+        double[] d = new double[b.length / 8];
+        for (int i = 0; i < d.length; i++) d[i] = bb.getDouble();
+        return d;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.kiln.device;
+
+/**
+ * A native call failed. Names the library, the function and the library's own error name
+ * ({@code CUDA_ERROR_OUT_OF_MEMORY}, {@code CL_INVALID_WORK_GROUP_SIZE}), plus any log the library
+ * produced (an OpenCL build log, a PTX JIT log).
+ */
+public final class KilnNativeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String library;
+    private final String function;
+    private final int code;
+    private final String errorName;
+
+    public KilnNativeException(String library, String function, int code, String errorName, String detail) {
+        super(message(library, function, code, errorName, detail));
+        this.library = library;
+        this.function = function;
+        this.code = code;
+        this.errorName = errorName;
+    }
+
+    public KilnNativeException(String library, String function, int code, String errorName) {
+        this(library, function, code, errorName, null);
+    }
+
+    private static String message(String library, String function, int code, String errorName, String detail) {
+        String head = library + ": " + function + " failed with " + errorName + " (" + code + ")";
+        return detail == null || detail.isBlank() ? head : head + "\n" + detail.strip();
+    }
+
+    public String library() { return library; }
+    public String function() { return function; }
+    public int code() { return code; }
+    public String errorName() { return errorName; }
+}

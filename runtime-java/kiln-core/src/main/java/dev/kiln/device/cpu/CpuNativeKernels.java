@@ -1,0 +1,76 @@
+package dev.kiln.device.cpu;
+
+import dev.kiln.device.KilnNativeException;
+import dev.kiln.bind.cpu.KilnCpu;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The cpu backend's native kernels ({@code libkiln_cpu}, built from {@code native/cpu/}): what the Vector API cannot
+ * express, which so far is software prefetch, for the loops whose time is a memory stream: decode attention, the
+ * decoder's GEMV, and the read ceiling they are measured against. They are the cpu's counterpart of a compiled OpenCL
+ * program, reached through this class so that kernel libraries never touch the binding. A machine without AVX-512,
+ * or without the library, runs the Java kernels and says why ({@link #unavailabilityCause()}); so does
+ * {@code -Dkiln.cpu.native=false}, which exists to measure the two side by side.
+ */
+public final class CpuNativeKernels {
+    private static final String CAUSE = findCause();
+
+    private CpuNativeKernels() {}
+
+    private static String findCause() {
+        if (!Boolean.parseBoolean(System.getProperty("kiln.cpu.native", "true"))) return "disabled by -Dkiln.cpu.native=false";
+        String cause = KilnCpu.unavailabilityCause();
+        if (cause != null) return cause;
+        return KilnCpu.hasAvx512() == 1 ? null : "this CPU lacks AVX-512 F/BW/VL, which the native kernels are written for";
+    }
+
+    public static boolean isAvailable() { return CAUSE == null; }
+
+    private static void requireAvailable() {
+        if (CAUSE != null) throw new IllegalStateException("cpu native kernels are unavailable: " + CAUSE);
+    }
+
+    /** Null when the native kernels run here; otherwise why not. */
+    public static String unavailabilityCause() { return CAUSE; }
+
+    /**
+     * {@code y[b][o] = Σ_i x[b][i]·w[o][i]} for rows {@code [from, to)} of {@code w}, {@code [out][in]} fp32, and
+     * {@code batch} rows of {@code x}; {@code y} is {@code [batch][out]} and only columns {@code [from, to)} are
+     * written, so parallel calls split the rows. Sizes are checked here, since C reads raw pointers.
+     */
+    public static void gemvF32(MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        requireAvailable();
+        if (batch < 1 || in < 1 || from < 0 || to <= from || to > out) {
+            throw new IllegalArgumentException("gemv needs batch >= 1, in >= 1 and 0 <= from < to <= out; was batch " + batch + ", in " + in
+                    + ", rows [" + from + ", " + to + ") of " + out);
+        }
+        long floats = Float.BYTES;
+        if (x.byteSize() < (long) batch * in * floats || w.byteSize() < (long) out * in * floats || y.byteSize() < (long) batch * out * floats) {
+            throw new IllegalArgumentException("gemv buffers too small: x " + x.byteSize() + ", w " + w.byteSize() + ", y " + y.byteSize()
+                    + " bytes for batch " + batch + ", in " + in + ", out " + out);
+        }
+        KilnCpu.gemvF32(x, batch, in, w, out, from, to, y);
+    }
+
+    /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */
+    public static double readSumF32(MemorySegment p, long floats) {
+        requireAvailable();
+        if (floats % 128 != 0) throw new IllegalArgumentException("floats must be a multiple of 128, was " + floats);
+        return KilnCpu.readSumF32(p, floats);
+    }
+
+    /**
+     * One (sequence, split) task of split-KV decode attention over dim-major keys, fp32 ({@code dtype} 0) or bf16 (1),
+     * every KV head of each page before the next page; see {@code native/cpu/split_kv_decode.c}. Throws
+     * {@link dev.kiln.device.KilnNativeException} on a shape the kernel does not take.
+     */
+    public static void splitKvDecodeDimMajor(MemorySegment q, MemorySegment kPool, MemorySegment vPool, MemorySegment table,
+                                             MemorySegment outO, MemorySegment outLse, int b, int split, int t0, int t1,
+                                             int hq, int hkv, int dk, int dv, int vStride, int blockSize, int maxBlocks,
+                                             int splits, int dtype, float scale) {
+        requireAvailable();
+        KilnCpu.check("kiln_split_kv_decode_dim_major", KilnCpu.splitKvDecodeDimMajor(q, kPool, vPool, table, outO,
+                outLse, b, split, t0, t1, hq, hkv, dk, dv, vStride, blockSize, maxBlocks, splits, dtype, scale));
+    }
+}
