@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 AllreduceCommand.class,
                 TrainCommand.class,
                 GenerateCommand.class,
+                DecodeBenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class KilnCli implements Runnable {
