@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * ({@code bytes_to_unicode}), and the pair of lowest merge rank is merged until none is left in the merges.
  */
 public final class ByteLevelBpe implements Tokenizer {
-    /** GPT-2's pre-tokenizer (encoder.py), with Java's Unicode classes. */
-    static final Pattern PRE = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    /** The whitespace of GPT-2's pattern as JavaScript defines {@code \s}, as the reference encoders run it (Java's {@code \s} lacks the Unicode spaces). */
+    private static final String WS = "\\t\\n\\u000B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
+    /** GPT-2's pre-tokenizer (encoder.py). */
+    static final Pattern PRE = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" + WS + "\\p{L}\\p{N}]+|[" + WS + "]+(?![^" + WS + "])|[" + WS + "]+");
     private static final char[] BYTE_TO_CHAR = new char[256];
     private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
 

@@ -22,8 +22,18 @@ public final class SentencePieceBpe implements Tokenizer {
     private final int bos, eos;
     private final boolean addSpacePrefix;
 
-    public SentencePieceBpe(List<String> pieces, float[] scores, int bos, int eos, boolean addSpacePrefix) {
+    /** GGUF's token types ({@code tokenizer.ggml.token_type}): only normal and user-defined pieces are merge results. */
+    public static final int NORMAL = 1, USER_DEFINED = 4;
+    private final boolean[] mergeable;
+
+    /**
+     * @param types GGUF token types per token, or null to let every piece be a merge result
+     */
+    public SentencePieceBpe(List<String> pieces, float[] scores, int[] types, int bos, int eos, boolean addSpacePrefix) {
         if (pieces.size() != scores.length) throw new IllegalArgumentException("tokenizer has " + pieces.size() + " tokens and " + scores.length + " scores");
+        if (types != null && types.length != pieces.size()) throw new IllegalArgumentException("tokenizer has " + pieces.size() + " tokens and " + types.length + " token types");
+        this.mergeable = new boolean[pieces.size()];
+        for (int i = 0; i < mergeable.length; i++) mergeable[i] = types == null || types[i] == NORMAL || types[i] == USER_DEFINED;
         this.pieces = List.copyOf(pieces);
         this.scores = scores.clone();
         this.bos = bos;
@@ -86,7 +96,7 @@ public final class SentencePieceBpe implements Tokenizer {
         for (int i = 0; i >= 0; i = sym.get(i).next) {
             String piece = sym.get(i).text;
             Integer id = ids.get(piece);
-            if (id != null) {
+            if (id != null && mergeable[id]) {
                 out.add(id);
                 continue;
             }
@@ -102,7 +112,7 @@ public final class SentencePieceBpe implements Tokenizer {
     private void offer(PriorityQueue<Candidate> q, List<Symbol> sym, int left, int right) {
         String merged = sym.get(left).text + sym.get(right).text;
         Integer id = ids.get(merged);
-        if (id != null) q.add(new Candidate(left, right, scores[id], merged));
+        if (id != null && mergeable[id]) q.add(new Candidate(left, right, scores[id], merged));
     }
 
     @Override

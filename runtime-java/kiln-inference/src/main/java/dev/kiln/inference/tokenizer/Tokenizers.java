@@ -22,7 +22,13 @@ public final class Tokenizers {
                 float[] scores = new float[s.size()];
                 for (int i = 0; i < scores.length; i++) scores[i] = ((Number) s.get(i)).floatValue();
                 boolean prefix = !m.has("tokenizer.ggml.add_space_prefix") || Boolean.TRUE.equals(m.get("tokenizer.ggml.add_space_prefix"));
-                yield new SentencePieceBpe(tokens, scores, bos, eos, prefix);
+                int[] types = null;
+                if (m.has("tokenizer.ggml.token_type")) {
+                    List<?> t = m.list("tokenizer.ggml.token_type");
+                    types = new int[t.size()];
+                    for (int i = 0; i < types.length; i++) types[i] = ((Number) t.get(i)).intValue();
+                }
+                yield new SentencePieceBpe(tokens, scores, types, bos, eos, prefix);
             }
             case "gpt2" -> new ByteLevelBpe(tokens, strings(m.list("tokenizer.ggml.merges")), bos, eos);
             default -> throw new IllegalArgumentException(ckpt.path().getFileName() + ": tokenizer.ggml.model = '" + model + "'; supported: llama, gpt2");
