@@ -15,4 +15,6 @@ module dev.kiln.inference {
     exports dev.kiln.inference.quant;
     exports dev.kiln.inference.tokenizer;
     exports dev.kiln.inference.model;
+
+    provides dev.kiln.device.cpu.CpuKernelLibrary with dev.kiln.inference.quant.cpu.QuantCpuKernels;
 }
