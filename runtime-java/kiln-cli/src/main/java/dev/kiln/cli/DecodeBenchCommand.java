@@ -40,7 +40,7 @@ final class DecodeBenchCommand implements Callable<Integer> {
                     s.rmsEps(), s.ropeInterleaved(), s.gguf());
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        Table t = new Table("type", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling");
+        Table t = new Table("type", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling", "paired fraction");
         try (Device cpu = Devices.open("cpu")) {
             for (String name : types) {
                 TensorType type;
@@ -57,12 +57,13 @@ final class DecodeBenchCommand implements Callable<Integer> {
                 row.put("tokensPerSecond", r.tokensPerSecond());
                 row.put("ceilingBytesPerSecond", r.ceilingBytesPerSecond());
                 row.put("fractionOfCeiling", r.fractionOfCeiling());
+                row.put("pairedFraction", r.pairedFraction());
                 row.put("stepSeconds", r.stepSeconds());
                 row.put("ceilingSeconds", r.ceilingSeconds());
                 rows.add(row);
                 t.row(r.type(), String.format("%.0f", r.weightBytesPerToken() / 1e6), String.format("%.1f", r.secondsPerToken() * 1e3),
                         String.format("%.2f", r.tokensPerSecond()), String.format("%.2f", r.weightBytesPerToken() / r.secondsPerToken() / 1e9),
-                        String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()));
+                        String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()), String.format("%.3f", r.pairedFraction()));
             }
         }
         if (json) {

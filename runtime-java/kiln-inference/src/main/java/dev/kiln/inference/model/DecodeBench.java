@@ -18,8 +18,13 @@ public final class DecodeBench {
      * @param secondsPerToken     median wall time of one decode step
      * @param ceilingBytesPerSecond median rate of the read ceiling over the weights' bytes
      */
+    /**
+     * @param pairedFraction the median over steps of each step's fraction against the ceiling read right after it: on a
+     *                       machine shared with other work, the pair saw the same load
+     */
     public record Result(String type, long weightBytesPerToken, double secondsPerToken, double tokensPerSecond,
-                         double ceilingBytesPerSecond, double fractionOfCeiling, double[] stepSeconds, double[] ceilingSeconds) {}
+                         double ceilingBytesPerSecond, double fractionOfCeiling, double pairedFraction,
+                         double[] stepSeconds, double[] ceilingSeconds) {}
 
     public static Result run(Device device, LlamaConfig shape, TensorType type, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps = " + steps + "; must be >= 1");
@@ -40,7 +45,9 @@ public final class DecodeBench {
             }
             long bytes = model.weightBytesPerToken();
             double sec = median(step), ceilingRate = ckpt.weights().byteSize() / median(ceiling);
-            return new Result(type.toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, step, ceiling);
+            double[] paired = new double[steps];
+            for (int i = 0; i < steps; i++) paired[i] = bytes / step[i] / (ckpt.weights().byteSize() / ceiling[i]);
+            return new Result(type.toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, median(paired), step, ceiling);
         }
     }
 
