@@ -24,7 +24,6 @@ public final class CharGpt implements CausalLm {
     /** The model of {@code ckpt} (which must stay open), attending through what {@code attention} builds. */
     public CharGpt(Checkpoint ckpt, AttentionFactory attention) {
         this.c = CharGptFormat.config(ckpt.metadata());
-        int d = c.dim(), h = c.hidden(), v = c.vocab().length();
         for (CharGptFormat.Spec s : CharGptFormat.tensors(c)) ckpt.tensor(s.name()).requireShape(s.shape());
         this.wte = ckpt.tensor("wte");
         this.wpe = ckpt.tensor("wpe").toFloats();
@@ -43,7 +42,6 @@ public final class CharGpt implements CausalLm {
         }
         DecodeShape shape = new DecodeShape(c.heads(), c.heads(), c.headDim(), c.headDim(), false);
         this.attention = attention.create(c.layers(), shape, c.context(), (float) (1.0 / Math.sqrt(c.headDim())));
-        if (v != wte.dim(0) || d != wte.dim(1) || h != 4 * d) throw new IllegalStateException("unreachable: shapes were checked");
     }
 
     private static float[] floats(Checkpoint ckpt, String name) { return ckpt.tensor(name).toFloats(); }
@@ -58,7 +56,7 @@ public final class CharGpt implements CausalLm {
 
     @Override
     public float[] step(int token) {
-        int d = c.dim(), hd = c.headDim(), heads = c.heads();
+        int d = c.dim();
         if (token < 0 || token >= vocabSize()) throw new IllegalArgumentException("token " + token + " is outside [0, " + vocabSize() + ")");
         if (position >= c.context()) throw new IllegalStateException("position " + position + " is past the model's context of " + c.context());
         float[] x = new float[d];
@@ -78,7 +76,6 @@ public final class CharGpt implements CausalLm {
             add(x, b.down.apply(up));
         }
         position++;
-        if (hd * heads != d) throw new IllegalStateException("unreachable");
         return head.apply(Norms.layerNorm(x, lnfG, lnfB));
     }
 
