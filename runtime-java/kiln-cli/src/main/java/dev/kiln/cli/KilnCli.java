@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 GenerateCommand.class,
                 DecodeBenchCommand.class,
-                CommandLine.HelpCommand.class
+                HelpCommand.class
         })
 public final class KilnCli implements Runnable {
     /** For picocli. */
