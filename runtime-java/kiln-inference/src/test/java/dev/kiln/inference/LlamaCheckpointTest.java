@@ -3,6 +3,8 @@ package dev.kiln.inference;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import dev.kiln.inference.model.AttentionFactory;
+import dev.kiln.inference.model.Generator;
+import dev.kiln.inference.model.Sampler;
 import dev.kiln.inference.model.Models;
 import dev.kiln.inference.quant.Quantize;
 import dev.kiln.inference.safetensors.SafetensorsWriter;
@@ -15,7 +17,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -111,16 +115,35 @@ class LlamaCheckpointTest {
         return f;
     }
 
-    @ParameterizedTest
-    @EnumSource(TensorType.class)
-    void gguf_and_safetensors_logits_match_an_fp64_reference(TensorType type, @TempDir Path dir) throws IOException {
+    /** The files and the reference of one tiny Llama. */
+    record TinyLlama(Path gguf, Path safetensors, LlamaReference ref, boolean tied, SplittableRandom rnd) {}
+
+    /**
+     * A byte-level BPE vocabulary of {@value #VOCAB} tokens for the GGUF: the 26 lower-case letters, space ({@code Ġ}),
+     * and merges of frequent letter pairs, so that {@code kiln generate}'s whole path (tokenizer from metadata) runs.
+     */
+    static final List<String> TOKENS = new ArrayList<>(), MERGES = new ArrayList<>();
+
+    static {
+        for (char ch = 'a'; ch <= 'z'; ch++) TOKENS.add(String.valueOf(ch));
+        TOKENS.add("\u0120");
+        String[] pairs = {"t h", "h e", "e \u0120", "i n", "a n", "\u0120 t", "e r", "o n", "r e", "a t"};
+        for (String pair : pairs) {
+            MERGES.add(pair);
+            TOKENS.add(pair.replace(" ", ""));
+        }
+        for (int i = TOKENS.size(); i < VOCAB; i++) TOKENS.add("<unused" + i + ">");
+    }
+
+    static TinyLlama build(TensorType type, Path dir) throws IOException {
         SplittableRandom r = new SplittableRandom(SEED ^ type.ordinal());
         boolean tied = type == TensorType.Q8_0 || type == TensorType.F16;
         LlamaReference ref = new LlamaReference(VOCAB, DIM, LAYERS, HEADS, KV_HEADS, FFN, THETA, EPS);
         GgufTestWriter g = new GgufTestWriter().string("general.architecture", "llama").u32("llama.embedding_length", DIM)
                 .u32("llama.block_count", LAYERS).u32("llama.attention.head_count", HEADS).u32("llama.attention.head_count_kv", KV_HEADS)
                 .u32("llama.feed_forward_length", FFN).u32("llama.context_length", CONTEXT).f32("llama.rope.freq_base", (float) THETA)
-                .f32("llama.attention.layer_norm_rms_epsilon", (float) EPS);
+                .f32("llama.attention.layer_norm_rms_epsilon", (float) EPS)
+                .string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", TOKENS).strings("tokenizer.ggml.merges", MERGES);
         SafetensorsWriter s = new SafetensorsWriter().metadata("general.architecture", "llama").metadata("llama.embedding_length", "" + DIM)
                 .metadata("llama.block_count", "" + LAYERS).metadata("llama.attention.head_count", "" + HEADS)
                 .metadata("llama.attention.head_count_kv", "" + KV_HEADS).metadata("llama.feed_forward_length", "" + FFN)
@@ -175,8 +198,19 @@ class LlamaCheckpointTest {
             if (type.quantized()) s.f32((String) e.getValue()[0], new long[]{m.rows, m.cols}, m.asF32, 0);
             else s.raw((String) e.getValue()[0], stType, new long[]{m.rows, m.cols}, m.hfBytes);
         }
-        Path gguf = g.write(dir.resolve("tiny-llama.gguf")), st = dir.resolve("tiny-llama.safetensors");
+        Path gguf = g.write(dir.resolve("tiny-llama-" + type + ".gguf")), st = dir.resolve("tiny-llama-" + type + ".safetensors");
         s.write(st);
+        return new TinyLlama(gguf, st, ref, tied, r);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TensorType.class)
+    void gguf_and_safetensors_logits_match_an_fp64_reference(TensorType type, @TempDir Path dir) throws IOException {
+        TinyLlama f = build(type, dir);
+        Path gguf = f.gguf(), st = f.safetensors();
+        LlamaReference ref = f.ref();
+        boolean tied = f.tied();
+        SplittableRandom r = f.rnd();
 
         int[] tokens = new int[40];
         for (int i = 0; i < tokens.length; i++) tokens[i] = r.nextInt(VOCAB);
@@ -198,6 +232,27 @@ class LlamaCheckpointTest {
             for (int j = 0; j < VOCAB; j++) assertEquals(fromSt[t][j], fromGguf[t][j], 1e-5 * scale, "GGUF vs safetensors, position " + t);
         }
         System.out.printf("tiny llama %s%s: worst |kiln - fp64| / max|logit| = %.2e%n", type, tied ? " (tied)" : "", worst);
+    }
+
+    /** Generation through the public path (tokenizer from GGUF metadata, Generator): Helix ranks give one rank's tokens. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"Q8_0", "F16"})
+    void greedy_generation_on_helix_ranks_equals_one_rank(TensorType type, @TempDir Path dir) throws IOException {
+        Path gguf = build(type, dir).gguf();
+        int[][] kvpTpa = {{1, 1}, {4, 2}, {2, 2}, {3, 1}};
+        String first = null;
+        for (int[] kt : kvpTpa) {
+            try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.helix(cpu, kt[0], kt[1]))) {
+                StringBuilder text = new StringBuilder();
+                Generator.Stats s = new Generator(m.model(), m.tokenizer(), new Sampler(0, 1, 1))
+                        .generate("in the beginning there", 30, (id, piece) -> text.append(piece));
+                assertEquals(30, s.generatedTokens());
+                if (first == null) {
+                    first = text.toString();
+                    System.out.println("tiny llama " + type + " greedy: in the beginning there|" + first);
+                } else assertEquals(first, text.toString(), "KVP " + kt[0] + " x TPA " + kt[1] + " vs one rank");
+            }
+        }
     }
 
     static float[][] run(Path file, int[] tokens, int kvp, int tpa) throws IOException {
