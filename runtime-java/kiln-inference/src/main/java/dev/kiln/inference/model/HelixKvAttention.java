@@ -69,12 +69,15 @@ public final class HelixKvAttention implements KvAttention {
     public void attend(int layer, float[] q, float[] k, float[] v, int position, float[] out) {
         int dk = shape.kDim(), dv = shape.vDim(), lq = m.qHeadsPerRank(), lk = m.kvHeadsPerRank();
         int owner = m.kvOwner(position);
+        // Checked here, before any rank starts: a rank that failed on its own would leave its peers in the all-to-all.
+        for (int r = 0; r < m.size(); r++) {
+            if (caches[r][layer].length(0) != m.tokensOn(m.kvpRank(r), position)) {
+                throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + r);
+            }
+        }
         RankThreads.run(m.size(), r -> {
             PagedKvCache cache = caches[r][layer];
             int kvpRank = m.kvpRank(r);
-            if (cache.length(0) != m.tokensOn(kvpRank, position)) {
-                throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + r);
-            }
             HelixAttentionExchange ex = exchanges[r];
             try (Arena a = Arena.ofConfined()) {
                 if (owner == kvpRank) {
