@@ -15,7 +15,7 @@ import java.nio.file.Path;
 public final class Models {
     private Models() {}
 
-    /** A model, its tokenizer and the checkpoint they read from; closing it closes all three. */
+    /** A model, its tokenizer (null when the checkpoint carries none) and the checkpoint they read from; closing it closes both. */
     public record Loaded(Checkpoint checkpoint, CausalLm model, Tokenizer tokenizer) implements AutoCloseable {
         @Override
         public void close() {

@@ -20,16 +20,14 @@ public final class Sampler {
         this.rnd = new SplittableRandom(seed);
     }
 
+    /** The first maximum; NaN logits are refused, since no token can be chosen from them. */
     public static int argmax(float[] logits) {
         int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        if (Float.isNaN(logits[best]) || hasNaN(logits)) throw new IllegalStateException("the logits contain NaN");
+        for (int i = 0; i < logits.length; i++) {
+            if (Float.isNaN(logits[i])) throw new IllegalStateException("logit " + i + " is NaN");
+            if (logits[i] > logits[best]) best = i;
+        }
         return best;
-    }
-
-    private static boolean hasNaN(float[] x) {
-        for (float v : x) if (Float.isNaN(v)) return true;
-        return false;
     }
 
     public int next(float[] logits) {
