@@ -39,6 +39,8 @@ public final class AttentionKernels {
      */
     public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
         DecodeShape s = cache.shape();
+        // A NaN or infinite scale makes every score NaN: no input could give a meaningful result, so refuse it.
+        if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale must be a finite number, was " + scale);
         if (s.vDim() > GROUP * ACCUMULATORS) {
             throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the device kernels, was " + s.vDim());
         }

@@ -56,20 +56,27 @@ public final class SplitKvDecodeAttention {
         }
         if (splits < 0) throw new IllegalArgumentException("splits must be >= 0 (0 = choose), was " + splits);
         int n = splits > 0 ? splits : chooseSplits(device, cache.batch(), s.kvHeads(), cache.maxLength(), cache.keyLayout());
+        if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale must be a finite number, was " + scale);
         Buffer outO = device.allocate((long) rows * s.vDim() * Float.BYTES);
         Buffer outLse = device.allocate((long) rows * Float.BYTES);
-        if (n == 1) {
-            AttentionKernels.decode(device, q, cache, 1, scale, outO, outLse);
-        } else {
-            try (Buffer po = device.allocate((long) rows * n * s.vDim() * Float.BYTES);
-                 Buffer pl = device.allocate((long) rows * n * Float.BYTES)) {
-                AttentionKernels.decode(device, q, cache, n, scale, po, pl);
-                AttentionKernels.merge(device, po, pl, outO, outLse, n, rows, s.vDim(),
-                        0, s.vDim(), n * s.vDim(), 0, 1, n);
-                device.queue().finish();
+        try {
+            if (n == 1) {
+                AttentionKernels.decode(device, q, cache, 1, scale, outO, outLse);
+            } else {
+                try (Buffer po = device.allocate((long) rows * n * s.vDim() * Float.BYTES);
+                     Buffer pl = device.allocate((long) rows * n * Float.BYTES)) {
+                    AttentionKernels.decode(device, q, cache, n, scale, po, pl);
+                    AttentionKernels.merge(device, po, pl, outO, outLse, n, rows, s.vDim(),
+                            0, s.vDim(), n * s.vDim(), 0, 1, n);
+                    device.queue().finish();
+                }
             }
+            device.queue().finish();
+        } catch (RuntimeException e) {
+            outO.close(); // the caller never sees these buffers, so they are closed here
+            outLse.close();
+            throw e;
         }
-        device.queue().finish();
         return new Result(outO, outLse, n);
     }
 }

@@ -23,7 +23,7 @@ class OpenClAttentionTest {
     })
     void split_kv_decode_matches_fp64(String shapeName, int batch, int seq, int block, int splits, String dtypeName) {
         Assumptions.assumeTrue(Devices.availableNames().contains("opencl"), "no OpenCL: " + Devices.find("opencl").map(b -> b.availability().reason()).orElse("backend missing"));
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
         KvDtype dtype = KvDtype.parse(dtypeName);
         AttentionTestData data = AttentionTestData.random(shape, batch, seq, seed);
@@ -45,7 +45,7 @@ class OpenClAttentionTest {
     @CsvSource({"gqa, 3, 2, 155", "mla, 4, 1, 45"})
     void helix_on_opencl_matches_fp64(String shapeName, int kvp, int tpa, int seq) {
         Assumptions.assumeTrue(Devices.availableNames().contains("opencl"), "no OpenCL");
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         DecodeShape s = DecodeShape.named(shapeName);
         try (Device dev = Devices.open("opencl")) {
             HelixVerification.Case c = HelixVerification.one(dev, HelixMapping.of(kvp, tpa, s.qHeads(), s.kvHeads()), s, KvDtype.FP32, 16, 1, seq, seed);
