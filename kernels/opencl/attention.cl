@@ -121,13 +121,13 @@ KERNEL void split_kv_decode(GLOBAL const float* RESTRICT q, GLOBAL const float* 
             int h = e / dv, d = e % dv;
             long state = ((long) b * hq + (long) kvh * group + h0 + h) * splits + split;
             float l = s_sum[h];
-            out_o[state * dv + d] = l > 0.0f ? acc[a] / l : 0.0f;
+            out_o[state * dv + d] = l == 0.0f ? 0.0f : acc[a] / l; /* empty: 0; NaN stays NaN */
         }
     }
     if (t < nh) {
         long state = ((long) b * hq + (long) kvh * group + h0 + t) * splits + split;
         float l = s_sum[t];
-        out_lse[state] = l > 0.0f ? s_max[t] + log(l) : NEG_INF;
+        out_lse[state] = l == 0.0f ? NEG_INF : s_max[t] + log(l);
     }
 }
 
