@@ -24,7 +24,7 @@ public final class BandwidthKernels {
         check("src", src, bytes);
         check("dst", dst, bytes);
         Kernel k = device.kernel(PROGRAM, "copy_vec4");
-        return device.queue().launch(k, range(device, bytes), bytes / 16, src, dst);
+        return device.queue().launch(k, range(device, bytes), bytes / 16, src, dst, chunked(device));
     }
 
     /**
@@ -40,7 +40,12 @@ public final class BandwidthKernels {
         check("src", src, bytes);
         if (sink.byteSize() < Float.BYTES) throw new IllegalArgumentException("sink must hold >= 4 bytes, was " + sink.byteSize());
         Kernel k = device.kernel(PROGRAM, "read_vec4");
-        return device.queue().launch(k, range(device, bytes), bytes / 16, src, sink, sentinel);
+        return device.queue().launch(k, range(device, bytes), bytes / 16, src, sink, sentinel, chunked(device));
+    }
+
+    /** 1 on a CPU device (PoCL): each item streams a contiguous chunk; 0 on a GPU: grid-stride, coalesced. */
+    static int chunked(Device device) {
+        return "CPU".equals(device.info().properties().get("type")) ? 1 : 0;
     }
 
     private static Range range(Device device, long bytes) {
