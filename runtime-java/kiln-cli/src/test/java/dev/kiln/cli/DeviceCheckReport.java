@@ -32,7 +32,7 @@ public final class DeviceCheckReport {
                 if (a == null) { t.row("attention " + name, "missing"); continue; }
                 for (JsonNode r : a.get("results")) {
                     t.row("attention " + name + " S=" + r.get("context").asInt(), String.format(
-                            "flash %.1f GB/s = %.2f of copy, %.2f of read-only; split-kv %.1f GB/s; copy %.1f GB/s",
+                            "flash %.3g GB/s = %.2f of copy, %.2f of read-only; split-kv %.3g GB/s; copy %.3g GB/s",
                             r.get("flashBytesPerSecond").asDouble() / 1e9, r.get("flashToCopy").asDouble(), r.get("flashToRead").asDouble(),
                             r.get("splitKvBytesPerSecond").asDouble() / 1e9, r.get("copyBytesPerSecond").asDouble() / 1e9));
                 }
