@@ -48,20 +48,20 @@ final class AllreduceCommand implements Runnable {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Launch N worker JVMs (or mpirun) and time allreduce; real loss via nftables in a network namespace (root).")
     static final class Bench implements Runnable {
-        @Option(names = "--transport", split = ",", defaultValue = "udp", description = "udp, tcp, mpi, nccl (comma-separated to sweep)")
+        @Option(names = "--transport", split = ",", defaultValue = "udp", description = "udp, tcp, mpi, nccl; a comma list sweeps (default ${DEFAULT-VALUE})")
         List<String> transports;
-        @Option(names = "--ranks", defaultValue = "4", description = "worker processes (2..64)") int ranks;
-        @Option(names = "--size", defaultValue = "64MiB", description = "bytes per rank, e.g. 64MiB") String size;
-        @Option(names = "--loss", split = ",", defaultValue = "0", description = "packet loss in [0,1) on the data ports (comma-separated to sweep)")
+        @Option(names = "--ranks", defaultValue = "4", description = "worker processes, 2..64 (default ${DEFAULT-VALUE})") int ranks;
+        @Option(names = "--size", defaultValue = "64MiB", description = "bytes per rank: a number, optionally with B, KiB, MiB or GiB (default ${DEFAULT-VALUE})") String size;
+        @Option(names = "--loss", split = ",", defaultValue = "0", description = "packet loss in [0,1) on the data ports; a comma list sweeps (default ${DEFAULT-VALUE})")
         List<Double> losses;
-        @Option(names = "--policy", defaultValue = "rescale-by-count", description = "rescale-by-count, rescale-by-p, zero-fill, reliable")
+        @Option(names = "--policy", defaultValue = "rescale-by-count", description = "rescale-by-count, rescale-by-p, zero-fill, reliable (default ${DEFAULT-VALUE})")
         String policy;
-        @Option(names = "--iters", defaultValue = "50", description = "timed iterations") int iters;
-        @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (JIT)") int warmup;
+        @Option(names = "--iters", defaultValue = "50", description = "timed iterations (default ${DEFAULT-VALUE})") int iters;
+        @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, for the JIT (default ${DEFAULT-VALUE})") int warmup;
         @Option(names = "--deadline-ms", description = "phase deadline of the lossy transport (default: 2 s + size / 20 MB/s)") Long deadlineMs;
-        @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes") int datagram;
+        @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes (default ${DEFAULT-VALUE})") int datagram;
         @Option(names = "--no-netns", description = "run on the host loopback (only without loss)") boolean noNetns;
-        @Option(names = "--timeout-s", defaultValue = "900", description = "give up on one run after this many seconds") long timeout;
+        @Option(names = "--timeout-s", defaultValue = "900", description = "give up on one run after this many seconds (default ${DEFAULT-VALUE})") long timeout;
         @Option(names = "--json", description = "print JSON instead of the table") boolean json;
 
         @Override

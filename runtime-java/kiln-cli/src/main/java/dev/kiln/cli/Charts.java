@@ -3,7 +3,8 @@ package dev.kiln.cli;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** PNG plots for {@code --plot}: named x/y series, lines or points, optional log axes. Headless AWT. */
+/** PNG plots for {@code --plot}: named x/y series, lines or points, optional log axes with round ticks. Headless AWT. */
 public final class Charts {
     static { System.setProperty("java.awt.headless", "true"); }
 
@@ -56,12 +57,33 @@ public final class Charts {
                 i++;
             }
             plot.setRenderer(r);
-            if (logX) plot.setDomainAxis(new LogAxis(xLabel));
-            if (logY) plot.setRangeAxis(new LogAxis(yLabel));
+            if (logX) plot.setDomainAxis(logAxis(xLabel, plot.getDomainAxis()));
+            else if (integers(true)) ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            if (logY) plot.setRangeAxis(logAxis(yLabel, plot.getRangeAxis()));
+            else if (integers(false)) ((NumberAxis) plot.getRangeAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
             plot.setBackgroundPaint(java.awt.Color.WHITE);
             plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
             plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
             ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
+        }
+
+        /** A log axis in place of {@code linear}, with its fonts (the chart theme styled only the axes it created). */
+        private static ReadableLogAxis logAxis(String label, ValueAxis linear) {
+            ReadableLogAxis a = new ReadableLogAxis(label);
+            a.setLabelFont(linear.getLabelFont());
+            a.setTickLabelFont(linear.getTickLabelFont());
+            return a;
+        }
+
+        /** Whether every x (or y) is a whole number (layer indices, steps): then ticks are too, not 1.05, 1.10, ... */
+        private boolean integers(boolean x) {
+            for (XYSeries s : series.values()) {
+                for (int i = 0; i < s.getItemCount(); i++) {
+                    double v = x ? s.getX(i).doubleValue() : s.getY(i).doubleValue();
+                    if (v != Math.rint(v)) return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -18,6 +18,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -40,6 +42,7 @@ final class HelixAttendCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "cpu", description = "Backend (default: ${DEFAULT-VALUE}).") String backend;
     @Option(names = "--out", required = true, description = "Output o.npy.") Path out;
     @Option(names = "--lse", required = true, description = "Output lse.npy.") Path lse;
+    @Option(names = "--json", description = "Print what ran as JSON instead of a line.") boolean json;
 
     @Override
     public Integer call() throws IOException {
@@ -68,8 +71,32 @@ final class HelixAttendCommand implements Callable<Integer> {
             }
             Npy.write(out, new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq, dv}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, r.output())));
             Npy.write(lse, new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, r.lse())));
-            System.out.printf("o %s and lse %s written (B=%d Hq=%d Hkv=%d S=%d D=%d Dv=%d, scale %g, kvp %d, %s, %s)%n",
-                    out, lse, b, hq, hkv, s, d, dv, sc, kvp, kvDtype, backend);
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("out", out.toString());
+                o.put("outShape", new long[]{b, hq, dv});
+                o.put("lse", lse.toString());
+                o.put("lseShape", new long[]{b, hq});
+                Map<String, Long> dims = new LinkedHashMap<>();
+                dims.put("batch", b);
+                dims.put("qHeads", hq);
+                dims.put("kvHeads", hkv);
+                dims.put("context", s);
+                dims.put("kDim", d);
+                dims.put("vDim", dv);
+                o.put("shape", dims);
+                o.put("scale", sc);
+                o.put("kvp", kvp);
+                o.put("splitsPerRank", splits > 0 ? splits : null);   // null: each rank's device chose
+                o.put("tokensPerKvpRank", r.tokensPerKvpRank());
+                o.put("kvDtype", KvDtype.parse(kvDtype).toString());
+                o.put("block", block);
+                o.put("backend", backend);
+                System.out.println(Json.write(o));
+            } else {
+                System.out.printf("o %s and lse %s written (B=%d Hq=%d Hkv=%d S=%d D=%d Dv=%d, scale %g, kvp %d, %s, %s)%n",
+                        out, lse, b, hq, hkv, s, d, dv, sc, kvp, kvDtype, backend);
+            }
         }
         return 0;
     }

@@ -76,7 +76,9 @@ final class HelixBenchCommand implements Callable<Integer> {
             nativeKernels = device.info().properties().get("nativeKernels"); // cpu only: whether the C kernels run
             List<KeyLayout> layouts = new ArrayList<>();
             for (String name : keyLayouts) layouts.add(parseLayout(name, device, s, dtype));
+            ProgressLines.note("helix bench", "warming up (" + layouts.size() + " key layout" + (layouts.size() > 1 ? "s" : "") + ")");
             for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, batch, block, 4.0);
+            int points = contexts.size() * layouts.size(), done = 0;
             for (int ctx : contexts) for (KeyLayout layout : layouts) {
                 AttentionBench.Point p = AttentionBench.run(device, s, dtype, layout, batch, ctx, block, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -93,8 +95,11 @@ final class HelixBenchCommand implements Callable<Integer> {
                 results.add(r);
                 t.row(ctx, Table.bytes(p.kvBytes()), layout.cliName(), p.splits(), gbs(p.attentionBytesPerSecond()), gbs(p.readCeilingBytesPerSecond()),
                         Double.isNaN(p.ratioToCeiling()) ? "-" : String.format("%.2f", p.ratioToCeiling()), gbs(p.copyBytesPerSecond()), String.format("%.3f", p.attentionSeconds() * 1e3));
-                if (!json) System.err.printf("context %d, %s keys: %s%n", ctx, layout.cliName(), Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
+                // On stderr in --json mode too: stdout stays JSON, and the sweep takes minutes.
+                System.err.printf("helix bench [%d/%d] context %d, %s keys: %s%n", ++done, points, ctx, layout.cliName(),
+                        Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
             }
+            ProgressLines.note("helix bench", "merge cost for 1 to 64 shards");
             for (MergeBench.Point m : MergeBench.run(device, batch * s.qHeads(), s.vDim(), new int[]{1, 2, 4, 8, 16, 32, 64}, Math.max(reps, 25))) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("shards", m.shards());

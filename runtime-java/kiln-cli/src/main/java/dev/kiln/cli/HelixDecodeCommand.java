@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -89,19 +90,24 @@ final class HelixDecodeCommand implements Callable<Integer> {
             HelixDecoder.Config c = new HelixDecoder.Config(s, m, dtype, 64, batch, mb, modes.getLast(), 0, seed,
                     context + tokens * modes.size() + 4);
             try (HelixDecoder d = new HelixDecoder(device, c)) {
+                ProgressLines.note("helix decode", "prefilling " + context + " tokens of context for " + batch + " sequences");
                 d.prefillSynthetic(context, seed);
                 SplittableRandom r = new SplittableRandom(seed);
                 int[] next = new int[batch];
                 for (int b = 0; b < batch; b++) next[b] = r.nextInt(s.vocab());
+                ProgressLines.note("helix decode", "3 warm-up steps (not timed)");
                 for (int w = 0; w < 3; w++) next = greedy(d, next, s, modes.get(w % modes.size())); // JIT warm-up, not timed
                 d.resetTimes();
                 // Modes alternate step by step, so a machine shared with other work slows both alike.
                 double[] seconds = new double[2];
+                ProgressLines progress = new ProgressLines("helix decode", tokens * modes.size());
                 for (int i = 0; i < tokens * modes.size(); i++) {
                     boolean on = modes.get(i % modes.size());
                     long t0 = System.nanoTime();
                     next = greedy(d, next, s, on);
-                    seconds[on ? 1 : 0] += (System.nanoTime() - t0) / 1e9;
+                    long ns = System.nanoTime() - t0;
+                    seconds[on ? 1 : 0] += ns / 1e9;
+                    progress.done(i + 1, String.format(Locale.ROOT, "step with HOP-B %s: %.1f ms", on ? "on" : "off", ns / 1e6));
                 }
                 for (boolean on : modes) {
                     double sec = seconds[on ? 1 : 0];

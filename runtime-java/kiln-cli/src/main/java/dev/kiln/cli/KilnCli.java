@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 HelixCommand.class,
                 AllreduceCommand.class,
                 TrainCommand.class,
-                CommandLine.HelpCommand.class
+                HelpCommand.class
         })
 public final class KilnCli implements Runnable {
     /** For picocli. */

@@ -6,6 +6,7 @@ import dev.kiln.tconv.TConvBenchmark;
 import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvImpls;
 import dev.kiln.tconv.TConvSuites;
+import dev.kiln.tconv.quant.Rounding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +22,7 @@ import java.util.concurrent.Callable;
         description = "Time implementations on a suite or one layer: median ms, speedup of the first implementation over the others, IOM's ineffectual-MAC share.")
 final class TconvBench implements Callable<Integer> {
     @Option(names = "--suite", description = "synthetic, models or paper") String suite;
-    @Option(names = "--layer", description = "one layer, e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--impl", split = ",", defaultValue = "mm2im,iom,ort", description = "implementations; speedups are of the first over each other (default ${DEFAULT-VALUE})") List<String> impls;
     @Option(names = "--backend", defaultValue = "cpu", description = "backend for Kiln's kernels (default ${DEFAULT-VALUE}; ort is always cpu)") String backend;
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (ort: fp32 only)") String dtype;
@@ -52,7 +53,9 @@ final class TconvBench implements Callable<Integer> {
                 List<TConvBenchmark.Entry> entries = new ArrayList<>();
                 for (TConvImpl impl : list) {
                     String b = impl.name().equals("ort") || impl.name().equals("reference") ? "cpu" : backend;
-                    impl.unsupported(b).ifPresent(why -> { throw new IllegalArgumentException(why); });
+                    // TConvBenchmark requantises int8 with TFLite's default double rounding.
+                    TconvLayers.unsupported(impl, b, dtype.equals("int8"), Rounding.DOUBLE, "use --dtype int8")
+                            .ifPresent(why -> { throw new IllegalArgumentException(why); });
                     if (dtype.equals("int8") && !impl.supportsInt8()) throw new IllegalArgumentException(impl.name() + " has no int8 path");
                     entries.add(new TConvBenchmark.Entry(impl, devices.computeIfAbsent(b, Devices::open)));
                 }

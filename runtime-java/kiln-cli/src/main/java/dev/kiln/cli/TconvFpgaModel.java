@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         description = "Predict the MM2IM FPGA accelerator's cycles, GOP/s, GOPs/DSP and speedup over the modelled CPU baseline.")
 final class TconvFpgaModel implements Callable<Integer> {
     @Option(names = "--suite", description = "synthetic, models or paper") String suite;
-    @Option(names = "--layer", description = "one layer, e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--host-us", defaultValue = "" + Mm2imCycleModel.DEFAULT_HOST_MICROS,
             description = "assumed host cost per accelerator invocation in µs (default ${DEFAULT-VALUE})") double hostMicros;
     @Option(names = "--cpu-macs-per-cycle", defaultValue = "2.0",

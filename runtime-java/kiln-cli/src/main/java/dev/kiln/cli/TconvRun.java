@@ -25,6 +25,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,23 +36,25 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run one transposed convolution on .npy tensors: input [N,Ih,Iw,Ic], weights [Oc,Kh,Kw,Ic] (OHWI), bias [Oc]; writes [N,Oh,Ow,Oc].")
 final class TconvRun implements Callable<Integer> {
-    @Option(names = "--layer", required = true, description = "e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", required = true, description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--input", required = true, description = "float32 (or int8 with --quant) [N,Ih,Iw,Ic]") Path input;
     @Option(names = "--weights", required = true, description = "float32 (or int8 with --quant) [Oc,Kh,Kw,Ic]") Path weights;
     @Option(names = "--bias", description = "float32 (or int32 with --quant) [Oc]") Path bias;
     @Option(names = "--quant", description = "JSON: inputScale, inputZeroPoint, weightScales (array) or weightScale, outputScale, outputZeroPoint") Path quant;
     @Option(names = "--rounding", defaultValue = "double", description = "int8 requantisation: double (TFLite default) or single") String rounding;
     @Option(names = "--impl", defaultValue = "mm2im", description = "mm2im, iom, zero-insertion, reference, ort (default ${DEFAULT-VALUE})") String impl;
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda (default ${DEFAULT-VALUE})") String backend;
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl, cuda, fpga-sim or fpga-xrt (the FPGA accelerator: mm2im, int8 only, so with --quant; default ${DEFAULT-VALUE})") String backend;
     @Option(names = "--output", required = true, description = "output .npy") Path output;
+    @Option(names = "--json", description = "print what ran as JSON instead of a line") boolean json;
 
     @Override
     public Integer call() throws IOException {
         TConvSpec s = TConvSpec.parse(layer);
         TConvImpl im = TConvImpls.named(impl);
-        im.unsupported(backend).ifPresent(why -> { throw new IllegalArgumentException(why); });
         boolean int8 = quant != null;
         if (int8 && !im.supportsInt8()) throw new IllegalArgumentException(im.name() + " has no int8 path; drop --quant or pick mm2im, iom, zero-insertion, reference");
+        TconvLayers.unsupported(im, backend, int8, Rounding.parse(rounding), "give --quant QUANT.json with int8 --input and --weights")
+                .ifPresent(why -> { throw new IllegalArgumentException(why); });
         NpyDtype data = int8 ? NpyDtype.INT8 : NpyDtype.FLOAT32;
         long[] outShape = {s.n(), s.oh(), s.ow(), s.oc()};
         try (Arena arena = Arena.ofConfined(); Device d = Devices.open(backend)) {
@@ -69,8 +73,23 @@ final class TconvRun implements Callable<Integer> {
                 d.queue().read(out, 0, result);
             }
             Npy.write(output, new NpyArray(data, outShape, result));
-            System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s%n", s.label(), im.name(), backend, int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32",
-                    ns / 1e6, output, data, Arrays.toString(outShape));
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("layer", s.toString());
+                o.put("label", s.label());
+                o.put("impl", im.name());
+                o.put("backend", backend);
+                o.put("dtype", int8 ? "int8" : "fp32");
+                if (int8) o.put("rounding", Rounding.parse(rounding).toString());
+                o.put("elapsedMillis", ns / 1e6);
+                o.put("output", output.toString());
+                o.put("outputDtype", data.toString());
+                o.put("outputShape", outShape);
+                System.out.println(Json.write(o));
+            } else {
+                System.out.printf("%s %s on %s: %s in %.3f ms -> %s %s %s%n", s.label(), im.name(), backend, int8 ? "int8 (" + Rounding.parse(rounding) + " rounding)" : "fp32",
+                        ns / 1e6, output, data, Arrays.toString(outShape));
+            }
         }
         return 0;
     }

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         description = "Check implementations against the reference: fp32 max abs / rel error (pass: rel <= 1e-5), int8 mismatching elements (pass: 0).")
 final class TconvVerify implements Callable<Integer> {
     @Option(names = "--suite", description = "synthetic, models or paper") String suite;
-    @Option(names = "--layer", description = "one layer, e.g. ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same") String layer;
+    @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (default ${DEFAULT-VALUE})") String dtype;
     @Option(names = "--backend", split = ",", defaultValue = "all", description = "backends, or all available (default)") List<String> backends;
     @Option(names = "--impl", split = ",", description = "implementations (default: mm2im, iom, zero-insertion, and ort for fp32 on cpu)") List<String> impls;
@@ -60,7 +60,7 @@ final class TconvVerify implements Callable<Integer> {
         }
         if (results.isEmpty()) {  // e.g. --backend fpga-sim with the default fp32 or double rounding: say why, not "PASS: 0 checks"
             List<String> why = new ArrayList<>();
-            for (String b : chosen) for (TConvImpl impl : implList) impl.unsupported(b, dtype.equals("int8"), r).ifPresent(why::add);
+            for (String b : chosen) for (TConvImpl impl : implList) TconvLayers.unsupported(impl, b, dtype.equals("int8"), r, "use --dtype int8").ifPresent(why::add);
             throw new IllegalArgumentException("nothing to verify: " + String.join("; ", why));
         }
         boolean ok = results.stream().allMatch(TConvVerifier.Result::passed);

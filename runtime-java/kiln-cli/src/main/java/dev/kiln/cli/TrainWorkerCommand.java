@@ -14,23 +14,28 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 /**
- * {@code kiln train worker}: one rank of a multi-process training run, started by {@code kiln train} (or by
- * mpirun / torchrun, which set the rank and world size). Rank 0 prints progress and the result on stdout.
+ * {@code kiln train worker}: one rank of a multi-process training run under mpirun or torchrun, which set the
+ * rank and world size. Rank 0 prints progress and the result on stdout. {@code kiln train} starts its own
+ * workers through {@link dev.kiln.train.TrainWorker}, not through this command; it is listed in
+ * {@code kiln train --help} because users run it (docs/train.md).
  */
-@Command(name = "worker", hidden = true, description = "One rank of a data-parallel training run (started by kiln train, mpirun or torchrun).")
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "One rank of a data-parallel training run, for mpirun or torchrun (they set the rank and world size), "
+                + "e.g. mpirun -np 4 ./kiln train worker --preset tiny --netns false.")
 final class TrainWorkerCommand implements Callable<Integer> {
-    @Option(names = "--preset", defaultValue = "demo") String preset;
-    @Option(names = "--steps") Integer steps;
-    @Option(names = "--batch") Integer batch;
-    @Option(names = "--optimizer") String optimizer;
-    @Option(names = "--lr") Double lr;
-    @Option(names = "--sharding") String sharding;
-    @Option(names = "--weight-decay") Double weightDecay;
-    @Option(names = "--loss-phase", defaultValue = "both") String lossPhase;
-    @Option(names = "--loss", defaultValue = "0") double loss;
-    @Option(names = "--policy", defaultValue = "rescale-by-count") String policy;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--broadcast-momentum", defaultValue = "0") double broadcastMomentum;
+    @Option(names = "--preset", defaultValue = "demo", description = "tiny, demo, small (default ${DEFAULT-VALUE}).") String preset;
+    @Option(names = "--steps", description = "As in kiln train.") Integer steps;
+    @Option(names = "--batch", description = "As in kiln train.") Integer batch;
+    @Option(names = "--optimizer", description = "As in kiln train.") String optimizer;
+    @Option(names = "--lr", description = "As in kiln train.") Double lr;
+    @Option(names = "--sharding", description = "As in kiln train.") String sharding;
+    @Option(names = "--weight-decay", description = "As in kiln train.") Double weightDecay;
+    @Option(names = "--loss-phase", defaultValue = "both", description = "both, reduce-scatter or broadcast (default ${DEFAULT-VALUE}).") String lossPhase;
+    @Option(names = "--loss", defaultValue = "0", description = "Packet loss probability of the run; the drops themselves come from "
+            + "the namespace's nft rules (default ${DEFAULT-VALUE}).") double loss;
+    @Option(names = "--policy", defaultValue = "rescale-by-count", description = "rescale-by-count, rescale-by-p, zero-fill, reliable (default ${DEFAULT-VALUE}).") String policy;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--broadcast-momentum", defaultValue = "0", description = "As in kiln train (default ${DEFAULT-VALUE}).") double broadcastMomentum;
     @Option(names = "--netns", defaultValue = "true", arity = "1",
             description = "Use the data ports that the namespace's nft rules drop (default ${DEFAULT-VALUE}).") boolean netns;
 

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.attention.DecodeShape;
 import dev.kiln.attention.ReferenceAttention;
 import dev.kiln.io.Npy;
@@ -46,6 +47,34 @@ class HelixAttendCommandTest {
                 assertTrue(Math.sqrt(num / den) <= 1e-6, "seed " + seed + " " + String.join(" ", opts) + ": rel err " + Math.sqrt(num / den));
                 assertTrue(lseErr <= 1e-5, "seed " + seed + ": lse err " + lseErr);
             }
+        }
+    }
+
+    @Test
+    void json_describes_the_files_written() throws Exception {
+        long seed = System.nanoTime();
+        SplittableRandom r = new SplittableRandom(seed);
+        int b = 1, hq = 4, hkv = 2, d = 16, dv = 8, s = 50;
+        try (Arena arena = Arena.ofConfined()) {
+            Npy.write(dir.resolve("q.npy"), new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq, d}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, rnd(r, b * hq * d))));
+            Npy.write(dir.resolve("k.npy"), new NpyArray(NpyDtype.FLOAT32, new long[]{b, s, hkv, d}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, rnd(r, b * s * hkv * d))));
+            Npy.write(dir.resolve("v.npy"), new NpyArray(NpyDtype.FLOAT32, new long[]{b, s, hkv, dv}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, rnd(r, b * s * hkv * dv))));
+            String out = CliOut.capture("helix", "attend", "--json", "--q", p("q"), "--k", p("k"), "--v", p("v"), "--kvp", "3",
+                    "--out", p("o"), "--lse", p("lse"));
+            JsonNode j = Json.MAPPER.readTree(out);
+            assertEquals(p("o"), j.get("out").asText());
+            assertEquals(p("lse"), j.get("lse").asText());
+            assertEquals(1 / Math.sqrt(d), j.get("scale").asDouble(), 1e-7, "default scale 1/sqrt(D): " + out);
+            assertEquals(s, j.get("shape").get("context").asInt(), out);
+            int tokens = 0;
+            for (JsonNode t : j.get("tokensPerKvpRank")) tokens += t.asInt();
+            assertEquals(s, tokens, "the KVP ranks hold the whole context: " + out);
+            long[] oShape = new long[3], lseShape = new long[2];
+            for (int i = 0; i < 3; i++) oShape[i] = j.get("outShape").get(i).asLong();
+            for (int i = 0; i < 2; i++) lseShape[i] = j.get("lseShape").get(i).asLong();
+            Npy.read(dir.resolve("o.npy"), arena, NpyDtype.FLOAT32, oShape);       // throws unless the file has this dtype and shape
+            Npy.read(dir.resolve("lse.npy"), arena, NpyDtype.FLOAT32, lseShape);
+            assertEquals(b * hq * dv, oShape[0] * oShape[1] * oShape[2], out);
         }
     }
 

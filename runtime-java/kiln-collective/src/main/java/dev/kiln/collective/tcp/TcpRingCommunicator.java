@@ -27,6 +27,7 @@ import java.util.concurrent.Future;
  * Sums are in ring order, so results match the exact reference to fp32 rounding, not bit for bit.
  */
 public final class TcpRingCommunicator implements Communicator {
+    private final boolean ownsControl;
     private final ControlChannel control;
     private final int rank, size;
     private final SocketChannel right, left;
@@ -39,6 +40,16 @@ public final class TcpRingCommunicator implements Communicator {
     private MemorySegment scratch = MemorySegment.NULL;
 
     public TcpRingCommunicator(ControlChannel control, String bindHost, int basePort) {
+        this(control, bindHost, basePort, false);
+    }
+
+    /** A ring that closes {@code control} when it closes (for {@link dev.kiln.collective.Communicators}). */
+    public static TcpRingCommunicator owningControl(ControlChannel control, String bindHost, int basePort) {
+        return new TcpRingCommunicator(control, bindHost, basePort, true);
+    }
+
+    private TcpRingCommunicator(ControlChannel control, String bindHost, int basePort, boolean ownsControl) {
+        this.ownsControl = ownsControl;
         this.control = control;
         this.rank = control.rank();
         this.size = control.size();
@@ -225,5 +236,6 @@ public final class TcpRingCommunicator implements Communicator {
             throw new UncheckedIOException(e);
         }
         arena.close();
+        if (ownsControl) control.close();
     }
 }

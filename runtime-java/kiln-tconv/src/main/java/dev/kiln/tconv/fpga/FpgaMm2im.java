@@ -29,9 +29,12 @@ public final class FpgaMm2im {
 
     public static boolean isFpga(String backend) { return backend.startsWith("fpga-"); }
 
-    /** Why the accelerator cannot run this request, or empty. */
+    /**
+     * Why the accelerator cannot run this request, or empty. The reason names no command-line option: each
+     * command adds its own route to int8 (see the CLI's TconvLayers.unsupported).
+     */
     public static Optional<String> unsupported(String backend, boolean int8, Rounding rounding) {
-        if (!int8) return Optional.of("mm2im on " + backend + " is int8 only (the accelerator has no fp32 datapath); use --dtype int8");
+        if (!int8) return Optional.of("mm2im on " + backend + " is int8 only (the accelerator has no fp32 datapath)");
         return Optional.empty();
     }
 
