@@ -1,8 +1,8 @@
 /*
  * Flash-Decoding-style decode attention, written once for OpenCL and CUDA (kernels/cuda/flash_decode.cu
  * includes this file). The arguments of split_kv_decode in attention.cl (less dtype, which picks the entry
- * point) and the same partial states, so the
- * same merge_states kernel combines the splits on the device (dev.kiln.attention.DecodeKernel.FLASH).
+ * point) and the same partial states, so the same merge_states kernel combines the splits on the device
+ * (dev.kiln.attention.DecodeKernel.FLASH).
  *
  * One work-group of FD_WARPS x FD_LANES items per (sequence, KV head, split, head block). The KV is
  * streamed in tiles of FD_TILE tokens inside one page:
