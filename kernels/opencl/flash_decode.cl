@@ -180,19 +180,29 @@ DEVICE_FN void fd_body(GLOBAL const float* RESTRICT q, GLOBAL const float* k_poo
 #define FD_PART_DECL LOCAL float s_part[FD_MAX_HEADS * FD_TILE * FD_LANES]
 #endif
 
-#define FD_ENTRY(name, bf16)                                                                                          \
-KERNEL void name(GLOBAL const float* RESTRICT q, GLOBAL const float* k_pool, GLOBAL const float* v_pool,               \
-                 GLOBAL const int* RESTRICT block_table, GLOBAL const int* RESTRICT seq_lens,                           \
-                 GLOBAL float* RESTRICT out_o, GLOBAL float* RESTRICT out_lse,                                          \
-                 int batch, int hq, int hkv, int dk, int dv, int block_size, int max_blocks,                            \
-                 int splits, int v_stride, float scale) {                                                               \
-    LOCAL float s_q[FD_Q_ELEMS];                                                                                        \
-    LOCAL float s_scores[FD_MAX_HEADS * FD_TILE];                                                                       \
-    LOCAL float s_alpha[FD_MAX_HEADS];                                                                                  \
-    FD_PART_DECL;                                                                                                       \
-    fd_body(q, k_pool, v_pool, block_table, seq_lens, out_o, out_lse, batch, hq, hkv, dk, dv, block_size, max_blocks,  \
-            splits, v_stride, scale, bf16, s_q, s_scores, s_alpha, s_part);                                             \
+/* The two entry points: the same body, the KV element type a constant in each. */
+KERNEL void flash_decode_f32(GLOBAL const float* RESTRICT q, GLOBAL const float* k_pool, GLOBAL const float* v_pool,
+                 GLOBAL const int* RESTRICT block_table, GLOBAL const int* RESTRICT seq_lens,
+                 GLOBAL float* RESTRICT out_o, GLOBAL float* RESTRICT out_lse,
+                 int batch, int hq, int hkv, int dk, int dv, int block_size, int max_blocks,
+                 int splits, int v_stride, float scale) {
+    LOCAL float s_q[FD_Q_ELEMS];
+    LOCAL float s_scores[FD_MAX_HEADS * FD_TILE];
+    LOCAL float s_alpha[FD_MAX_HEADS];
+    FD_PART_DECL;
+    fd_body(q, k_pool, v_pool, block_table, seq_lens, out_o, out_lse, batch, hq, hkv, dk, dv, block_size, max_blocks,
+            splits, v_stride, scale, 0, s_q, s_scores, s_alpha, s_part);
 }
 
-FD_ENTRY(flash_decode_f32, 0)
-FD_ENTRY(flash_decode_bf16, 1)
+KERNEL void flash_decode_bf16(GLOBAL const float* RESTRICT q, GLOBAL const float* k_pool, GLOBAL const float* v_pool,
+                 GLOBAL const int* RESTRICT block_table, GLOBAL const int* RESTRICT seq_lens,
+                 GLOBAL float* RESTRICT out_o, GLOBAL float* RESTRICT out_lse,
+                 int batch, int hq, int hkv, int dk, int dv, int block_size, int max_blocks,
+                 int splits, int v_stride, float scale) {
+    LOCAL float s_q[FD_Q_ELEMS];
+    LOCAL float s_scores[FD_MAX_HEADS * FD_TILE];
+    LOCAL float s_alpha[FD_MAX_HEADS];
+    FD_PART_DECL;
+    fd_body(q, k_pool, v_pool, block_table, seq_lens, out_o, out_lse, batch, hq, hkv, dk, dv, block_size, max_blocks,
+            splits, v_stride, scale, 1, s_q, s_scores, s_alpha, s_part);
+}
