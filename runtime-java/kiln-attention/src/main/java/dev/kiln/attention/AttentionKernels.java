@@ -99,8 +99,10 @@ public final class AttentionKernels {
                               int oOffset, int oShardStride, int oRowStride, int lseOffset, int lseShardStride, int lseRowStride) {
         if (n < 1) throw new IllegalArgumentException("n must be >= 1, was " + n);
         if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, was " + dim);
         Kernel k = device.kernel(PROGRAM, MERGE);
-        return device.queue().launch(k, Range.of1D(rows, 64), o, lse, outO, outLse, n, rows, dim,
+        // one work-item per output element (row, d): attention.cl's merge_states
+        return device.queue().launch(k, Range.of1D((long) rows * dim, 128), o, lse, outO, outLse, n, rows, dim,
                 oOffset, oShardStride, oRowStride, lseOffset, lseShardStride, lseRowStride);
     }
 }
