@@ -53,7 +53,7 @@ public final class DeviceCheckReport {
                     var e = it.next();
                     if (e.getValue().asDouble() > max) { max = e.getValue().asDouble(); who = e.getKey(); }
                 }
-                best.append(best.isEmpty() ? "" : ", ").append(row.get("layer").asText()).append(String.format(" %.2f (%s)", max, who));
+                best.append(best.isEmpty() ? "" : ", ").append(row.get("layer").asText()).append(String.format(" %.3g (%s)", max, who));
             }
             t.row("tconv " + dtype + " TFLOP/s", best.toString());
         }
