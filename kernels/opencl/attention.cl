@@ -25,6 +25,9 @@
 #define NEG_INF (-__int_as_float(0x7f800000))
 #endif
 
+/* max that keeps a NaN from either side, as IEEE arithmetic on the scores would (fmax drops it). */
+DEVICE_FN float nan_max(float a, float b) { return (a > b || a != a) ? a : b; }
+
 /* Element i of a K/V pool that holds fp32 (dtype 0) or bf16 (dtype 1). */
 DEVICE_FN float kv_load(GLOBAL const float* pool, long i, int dtype) {
     if (dtype == 0) return pool[i];
@@ -90,7 +93,7 @@ KERNEL void split_kv_decode(GLOBAL const float* RESTRICT q, GLOBAL const float* 
         /* online softmax per head: new max, rescale factor, weights in place */
         if (t < nh) {
             float m_old = s_max[t], mx = m_old;
-            for (int j = 0; j < n; j++) mx = fmax(mx, s_scores[t * ATT_TILE + j]);
+            for (int j = 0; j < n; j++) mx = nan_max(mx, s_scores[t * ATT_TILE + j]);
             float alpha = exp(m_old - mx);
             float sum = 0.0f;
             for (int j = 0; j < n; j++) {
@@ -121,7 +124,7 @@ KERNEL void split_kv_decode(GLOBAL const float* RESTRICT q, GLOBAL const float* 
             int h = e / dv, d = e % dv;
             long state = ((long) b * hq + (long) kvh * group + h0 + h) * splits + split;
             float l = s_sum[h];
-            out_o[state * dv + d] = l == 0.0f ? 0.0f : acc[a] / l; /* empty: 0; NaN stays NaN */
+            out_o[state * dv + d] = l == 0.0f ? 0.0f : acc[a] / l; /* only an empty split sums to 0; NaN stays NaN */
         }
     }
     if (t < nh) {
@@ -145,7 +148,7 @@ KERNEL void merge_states(GLOBAL const float* o, GLOBAL const float* lse, GLOBAL 
     if (e >= (long) rows * dim) return;
     int r = (int) (e / dim), d = (int) (e % dim);
     float mx = NEG_INF;
-    for (int i = 0; i < n; i++) mx = fmax(mx, lse[l_off + (long) i * l_shard + (long) r * l_row]);
+    for (int i = 0; i < n; i++) mx = nan_max(mx, lse[l_off + (long) i * l_shard + (long) r * l_row]);
     if (mx == NEG_INF) {
         out_o[e] = 0.0f;
         if (d == 0) out_lse[r] = NEG_INF;

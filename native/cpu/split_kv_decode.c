@@ -41,7 +41,7 @@ static inline int paired_slot(int j) { return (j / 32) * 32 + (j % 2) * 16 + (j 
 static inline __m512 exp_nonpositive(__m512 x) {
     const __m512 lowest = _mm512_set1_ps(-87.3f);
     __mmask16 underflow = _mm512_cmp_ps_mask(x, lowest, _CMP_LT_OQ);
-    __m512 xc = _mm512_max_ps(x, lowest);
+    __m512 xc = _mm512_max_ps(lowest, x); /* x second: MAXPS returns its second operand when one is NaN, so NaN stays NaN */
     __m512i k = _mm512_cvttps_epi32(_mm512_sub_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(0.5f)));
     __m512 kf = _mm512_cvtepi32_ps(k);
     __m512 r = _mm512_fmadd_ps(kf, _mm512_set1_ps(-1.42860682030941723e-6f), _mm512_fmadd_ps(kf, _mm512_set1_ps(-0.693145751953125f), xc));
@@ -149,9 +149,15 @@ static void softmax_tile(float *sc, int group, int n, float *m, float *sum, floa
         float *s = sc + (long) g * TILE;
         for (int j = n; j < span; j++) s[j] = -INFINITY;
         __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (int j = 0; j < span; j += LANES) mx = _mm512_max_ps(mx, _mm512_loadu_ps(s + j));
-        float tile_max = _mm512_reduce_max_ps(mx);
-        float m_new = m[g] > tile_max ? m[g] : tile_max;
+        __mmask16 nan = 0;
+        for (int j = 0; j < span; j += LANES) {
+            __m512 x = _mm512_loadu_ps(s + j);
+            nan |= _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+            mx = _mm512_max_ps(mx, x);
+        }
+        /* MAXPS drops a NaN that is not its second operand; Java's max keeps it, and so must this max */
+        float tile_max = nan ? NAN : _mm512_reduce_max_ps(mx);
+        float m_new = isnan(m[g]) || isnan(tile_max) ? NAN : m[g] > tile_max ? m[g] : tile_max;
         __m512 mv = _mm512_set1_ps(m_new), total = _mm512_setzero_ps();
         for (int j = 0; j < span; j += LANES) {
             __m512 p = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(s + j), mv));
@@ -161,7 +167,7 @@ static void softmax_tile(float *sc, int group, int n, float *m, float *sum, floa
         float lanes[LANES], tile_sum = 0;
         _mm512_storeu_ps(lanes, total);
         for (int i = 0; i < LANES; i++) tile_sum += lanes[i];
-        if (m_new > m[g]) {
+        if (m_new > m[g] || isnan(m_new)) { /* as in Java: a NaN max makes alpha, the sum and acc NaN */
             float alpha = (float) exp((double) (m[g] - m_new));
             sum[g] = sum[g] * alpha + tile_sum;
             if (alpha != 1.0f) {
@@ -313,9 +319,10 @@ int kiln_split_kv_decode_dim_major(const float *q, const void *k_pool, const voi
 
     for (int h = 0; h < hq; h++) {
         long state = ((long) b * hq + h) * splits + split;
-        float inv = sum[h] > 0 ? 1.0f / sum[h] : 0.0f;
+        int empty = sum[h] == 0; /* only an empty split sums to 0; a NaN sum stays NaN (DecodeArgs.writeStates) */
+        float inv = empty ? 0.0f : 1.0f / sum[h];
         for (int d = 0; d < dv; d++) out_o[state * dv + d] = acc[(long) h * dv + d] * inv;
-        out_lse[state] = sum[h] > 0 ? m[h] + (float) log((double) sum[h]) : -INFINITY;
+        out_lse[state] = empty ? -INFINITY : m[h] + (float) log((double) sum[h]);
     }
     free(scratch);
     return KILN_CPU_OK;

@@ -56,6 +56,8 @@ public final class AttentionKernels {
                                DecodeKernel kernel) {
         if (kernel == DecodeKernel.FLASH) return flashDecode(device, q, cache, splits, scale, partialO, partialLse);
         DecodeShape s = cache.shape();
+        // A NaN or infinite scale makes every score NaN: no input could give a meaningful result, so refuse it.
+        if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale must be a finite number, was " + scale);
         if (s.vDim() > GROUP * ACCUMULATORS) {
             throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the device kernels, was " + s.vDim());
         }

@@ -61,6 +61,7 @@ public final class SplitKvDecodeAttention {
         }
         if (splits < 0) throw new IllegalArgumentException("splits must be >= 0 (0 = choose), was " + splits);
         int n = splits > 0 ? splits : chooseSplits(device, cache.batch(), s.kvHeads(), cache.maxLength(), cache.keyLayout());
+        if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale must be a finite number, was " + scale);
         Buffer outO = device.allocate((long) rows * s.vDim() * Float.BYTES);
         Buffer outLse = device.allocate((long) rows * Float.BYTES);
         try {
@@ -77,7 +78,7 @@ public final class SplitKvDecodeAttention {
             }
             device.queue().finish();
         } catch (RuntimeException e) {
-            outO.close(); // a refused kernel (bad shape, wrong backend) must not leak the results
+            outO.close(); // the caller never sees these buffers, so they are closed here
             outLse.close();
             throw e;
         }

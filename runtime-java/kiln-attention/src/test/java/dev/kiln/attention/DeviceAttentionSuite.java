@@ -60,7 +60,7 @@ abstract class DeviceAttentionSuite {
             "split-kv, gqa, 2, 5, 16, 8, fp32",
     })
     void decode_matches_fp64(String kernelName, String shapeName, int batch, int seq, int block, int splits, String dtypeName) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         DecodeShape shape = shapeName.equals("small") ? new DecodeShape(6, 2, 40, 24, false) : DecodeShape.named(shapeName);
         KvDtype dtype = KvDtype.parse(dtypeName);
         DecodeKernel kernel = DecodeKernel.parse(kernelName);
@@ -82,7 +82,7 @@ abstract class DeviceAttentionSuite {
 
     @Test
     void nan_in_the_cache_gives_nan_out_of_both_kernels() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         DecodeShape shape = DecodeShape.named("gqa");
         AttentionTestData data = AttentionTestData.random(shape, 1, 100, seed);
         data.k()[37 * shape.kvHeads() * shape.kDim() + 5] = Float.NaN; // token 37, KV head 0
@@ -100,7 +100,7 @@ abstract class DeviceAttentionSuite {
 
     @Test
     void merge_matches_the_fp64_formula_with_empty_and_all_empty_shards() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom r = new SplittableRandom(seed);
         int n = 5, rows = 300, dim = 72;
         float[] o = new float[n * rows * dim], lse = new float[n * rows];
@@ -134,7 +134,7 @@ abstract class DeviceAttentionSuite {
 
     @Test
     void helix_attention_on_emulated_ranks_matches_fp64() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         List<HelixVerification.Case> cases;
         try (Device dev = open()) {
             cases = HelixVerification.run(dev, helixOptions(seed));
@@ -146,7 +146,7 @@ abstract class DeviceAttentionSuite {
     @ParameterizedTest(name = "{0} KVP={1} TPA={2}")
     @CsvSource({"test-gqa, 4, 2", "test-mla, 3, 1"})
     void multi_step_helix_decode_equals_one_rank(String model, int kvp, int tpa) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int steps = 24, batch = 2;
         ModelShape s = ModelShape.named(model);
         try (Device dev = open();

@@ -64,7 +64,14 @@ public final class Charts {
             plot.setBackgroundPaint(java.awt.Color.WHITE);
             plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
             plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
-            ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
+            // Rendered to a temporary file beside the target and renamed: a failed write leaves no half PNG.
+            Path partial = file.resolveSibling(file.getFileName() + ".partial-" + ProcessHandle.current().pid());
+            try {
+                ChartUtils.saveChartAsPNG(partial.toFile(), chart, width, height);
+                java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                java.nio.file.Files.deleteIfExists(partial);
+            }
         }
 
         /** A log axis in place of {@code linear}, with its fonts (the chart theme styled only the axes it created). */

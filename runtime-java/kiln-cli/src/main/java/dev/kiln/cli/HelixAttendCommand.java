@@ -46,6 +46,9 @@ final class HelixAttendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (scale != null && !Float.isFinite(scale)) throw new IllegalArgumentException("--scale must be a finite number, was " + scale);
+        OutputFiles.requireWritableDirectory("--out", out);
+        OutputFiles.requireWritableDirectory("--lse", lse);
         try (Arena arena = Arena.ofConfined()) {
             NpyArray qa = Npy.read(q, arena), ka = Npy.read(k, arena), va = Npy.read(v, arena);
             expect(q, qa, 3, "[B, Hq, D]");
@@ -70,7 +73,12 @@ final class HelixAttendCommand implements Callable<Integer> {
                         floats(qa), floats(ka), floats(va), sc, splits);
             }
             Npy.write(out, new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq, dv}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, r.output())));
-            Npy.write(lse, new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, r.lse())));
+            try {
+                Npy.write(lse, new NpyArray(NpyDtype.FLOAT32, new long[]{b, hq}, arena.allocateFrom(ValueLayout.JAVA_FLOAT, r.lse())));
+            } catch (IOException | RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(out); // o without its lse is half a result: leave neither
+                throw e;
+            }
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("out", out.toString());

@@ -63,6 +63,7 @@ final class HelixBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, was " + reps);
+        if (plot != null) OutputFiles.requireWritableDirectory("--plot", plot);
         List<Integer> contexts = parseContexts(context);
         DecodeShape s = DecodeShape.named(shape);
         KvDtype dtype = KvDtype.parse(kvDtype);

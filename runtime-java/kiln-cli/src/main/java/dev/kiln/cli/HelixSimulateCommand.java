@@ -89,6 +89,7 @@ final class HelixSimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (plot != null) OutputFiles.requireWritableDirectory("--plot", plot); // before the simulation, not after it
         ModelSpec m = Catalog.model(model);
         HardwareSpec hw = Catalog.hardware(hardware);
         if (alphaMicros != null) {

@@ -38,7 +38,8 @@ public final class KilnCli implements Runnable {
         CommandLine cli = new CommandLine(new KilnCli());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException || ex instanceof java.io.IOException) {
-                commandLine.getErr().println("kiln: " + ex.getMessage());
+                String line = ex instanceof java.io.IOException io ? OutputFiles.describe(io) : ex.getMessage();
+                commandLine.getErr().println("kiln: " + line);
                 if (Boolean.getBoolean("kiln.debug")) ex.printStackTrace(commandLine.getErr());
                 return 2;
             }

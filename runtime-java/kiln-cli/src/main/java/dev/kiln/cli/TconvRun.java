@@ -49,6 +49,7 @@ final class TconvRun implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        OutputFiles.requireWritableDirectory("--output", output);
         TConvSpec s = TConvSpec.parse(layer);
         TConvImpl im = TConvImpls.named(impl);
         boolean int8 = quant != null;
@@ -101,7 +102,15 @@ final class TconvRun implements Callable<Integer> {
     }
 
     static Int8Quant readQuant(Path file, int oc) throws IOException {
-        JsonNode j = Json.MAPPER.readTree(Files.readString(file));
+        JsonNode j;
+        try {
+            j = Json.MAPPER.readTree(Files.readString(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new IOException(file + ": not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + ": " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+        }
+        if (j == null || !j.isObject()) throw new IOException(file + ": expected a JSON object with inputScale, inputZeroPoint, weightScales, outputScale, outputZeroPoint");
         float[] ws;
         if (j.has("weightScales")) {
             JsonNode a = j.get("weightScales");

@@ -99,6 +99,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seeds < 1) throw new IllegalArgumentException("--seeds = " + seeds + "; must be >= 1");
+        if (plot != null) OutputFiles.requireWritableDirectory("--plot", plot);
         TrainPreset p = TrainPreset.resolve(preset, steps, batch, optimizer == null ? null : Optimizer.Kind.parse(optimizer), lr, weightDecay,
                 sharding == null ? null : DataSharding.parse(sharding));
         List<LossPolicy> pols = policies.stream().map(LossPolicy::parse).toList();
@@ -216,7 +217,6 @@ public final class TrainCommand implements Callable<Integer> {
     private static void writePlot(List<Run> runs, Path file) throws java.io.IOException {
         String base = file.getFileName().toString().replaceFirst("\\.png$", "");
         Path delta = file.resolveSibling(base + "-delta.png"), drift = file.resolveSibling(base + "-drift.png");
-        if (file.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
         Charts.Xy curves = new Charts.Xy("Validation perplexity, char-level GPT on the KJV Bible (mean over seeds)", "step", "validation perplexity");
         Charts.Xy change = new Charts.Xy("Validation perplexity vs lossless, same seed (mean over seeds)", "step", "Δ perplexity (%)");
         Charts.Xy drifts = new Charts.Xy("Replica drift sqrt(mean ||x_r - x̄||²) / ||x̄|| (mean over seeds)", "step", "relative drift");

@@ -15,7 +15,7 @@ public final class HostBuffer implements Buffer {
     private final Arena arena;        // null for a pooled buffer
     private final MemorySegment block; // what goes back to the pool
     private final MemorySegment segment;
-    private boolean closed;
+    private volatile boolean closed;
 
     /** Allocates {@code bytes} (zeroed) and records them in {@code accounting}. */
     public HostBuffer(Device device, MemoryAccounting accounting, HostMemoryPool pool, long bytes) {
@@ -37,7 +37,15 @@ public final class HostBuffer implements Buffer {
 
     @Override public long byteSize() { return segment.byteSize(); }
     @Override public Device device() { return device; }
-    @Override public MemorySegment handle() { return segment; }
+    /**
+     * The memory, while the buffer is open. After {@link #close()} it throws: a pooled block may already belong to
+     * another buffer, and handing it out would let this one's writes land in that one's data.
+     */
+    @Override
+    public MemorySegment handle() {
+        if (closed) throw new IllegalStateException("host buffer of " + segment.byteSize() + " bytes is closed");
+        return segment;
+    }
     @Override public boolean isHostAccessible() { return true; }
 
     @Override

@@ -6,14 +6,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format 1.0 to 3.0, C order, little-endian), the format
@@ -21,60 +20,75 @@ import java.util.regex.Pattern;
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']+)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     private Npy() {}
 
-    /** Reads the whole file into memory owned by {@code arena}. */
+    /** Largest header accepted: NumPy itself refuses headers over 10,000 bytes unless told otherwise. */
+    static final int MAX_HEADER_BYTES = 1 << 20;
+
+    /**
+     * Reads the whole file into memory owned by {@code arena}. A malformed file throws {@link NpyFormatException}
+     * naming the file and the field; a missing or unreadable one, the JDK's file-system exception.
+     */
     public static NpyArray read(Path file, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, pre, file);
-            for (int i = 0; i < MAGIC.length; i++) {
-                if (pre.get(i) != MAGIC[i]) throw new IOException(file + ": not a .npy file (bad magic)");
-            }
-            int major = pre.get(6);
-            long headerLen;
-            long headerStart;
-            if (major == 1) {
-                headerLen = Short.toUnsignedInt(pre.getShort(8));
-                headerStart = 10;
-            } else if (major == 2 || major == 3) {
-                headerLen = Integer.toUnsignedLong(pre.getInt(8));
-                headerStart = 12;
-            } else {
-                throw new IOException(file + ": unsupported .npy format version " + major);
-            }
-            ByteBuffer hdr = ByteBuffer.allocate((int) headerLen);
-            ch.position(headerStart);
-            readFully(ch, hdr, file);
-            String header = new String(hdr.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            NpyDtype dtype;
-            try {
-                dtype = NpyDtype.ofDescr(find(DESCR, header, file, "descr"));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": " + e.getMessage());
-            }
-            if (find(FORTRAN, header, file, "fortran_order").equals("True")) {
-                throw new IOException(file + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
-            }
-            long[] shape = parseShape(find(SHAPE, header, file, "shape"));
-            long bytes = Arrays.stream(shape).reduce(1, Math::multiplyExact) * dtype.bytes();
-            long dataStart = headerStart + headerLen;
-            if (ch.size() - dataStart < bytes) {
-                throw new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " of " + dtype + " needs "
-                        + bytes + " bytes of data, file has " + (ch.size() - dataStart));
-            }
-            MemorySegment data = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
-            ch.position(dataStart);
-            ByteBuffer target = data.asByteBuffer();
-            while (target.hasRemaining()) {
-                if (ch.read(target) < 0) throw new IOException(file + ": unexpected end of file");
-            }
-            return new NpyArray(dtype, shape, data);
+            return read(file, ch, arena);
         }
+    }
+
+    /** {@link #read(Path, Arena)} over any channel; {@code file} names it in errors. */
+    static NpyArray read(Path file, SeekableByteChannel ch, Arena arena) throws IOException {
+        long size = ch.size();
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        if (size < 10) throw new NpyFormatException(file, "magic", "file has " + size + " bytes, fewer than the 10 of a .npy preamble");
+        pre.limit(10);
+        readFully(ch, pre, file, "magic");
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (pre.get(i) != MAGIC[i]) throw new NpyFormatException(file, "magic", "not a .npy file: it does not start with \\x93NUMPY");
+        }
+        int major = Byte.toUnsignedInt(pre.get(6)), minor = Byte.toUnsignedInt(pre.get(7));
+        long headerLen;
+        long headerStart;
+        if (major == 1) {
+            headerLen = Short.toUnsignedInt(pre.getShort(8));
+            headerStart = 10;
+        } else if (major == 2 || major == 3) {
+            if (size < 12) throw new NpyFormatException(file, "header length", "file ends inside the 4-byte header length of format " + major);
+            pre.limit(12);
+            readFully(ch, pre, file, "header length");
+            headerLen = Integer.toUnsignedLong(pre.getInt(8));
+            headerStart = 12;
+        } else {
+            throw new NpyFormatException(file, "version", "format " + major + "." + minor + " is not supported; supported: 1.0, 2.0, 3.0");
+        }
+        if (headerLen > MAX_HEADER_BYTES || headerStart + headerLen > size) {
+            throw new NpyFormatException(file, "header length", headerLen + " bytes, but " + (headerLen > MAX_HEADER_BYTES
+                    ? "headers are limited to " + MAX_HEADER_BYTES : "the file has " + (size - headerStart) + " after the preamble"));
+        }
+        ByteBuffer hdr = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, hdr, file, "header");
+        String text = new String(hdr.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        NpyHeader header = NpyHeader.parse(file, text);
+        NpyDtype dtype = header.dtype();
+        long[] shape = header.shape();
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(Arrays.stream(shape).reduce(1, Math::multiplyExact), dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new NpyFormatException(file, "shape", Arrays.toString(shape) + " of " + dtype + " is more than 2^63 bytes");
+        }
+        long dataStart = headerStart + headerLen;
+        if (size - dataStart < bytes) {
+            throw new NpyFormatException(file, "data", "truncated: shape " + Arrays.toString(shape) + " of " + dtype + " needs "
+                    + bytes + " bytes of data, file has " + (size - dataStart));
+        }
+        MemorySegment data = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        ch.position(dataStart);
+        ByteBuffer target = data.asByteBuffer();
+        while (target.hasRemaining()) {
+            if (ch.read(target) < 0) throw new NpyFormatException(file, "data", "file ended while reading " + bytes + " bytes of data");
+        }
+        return new NpyArray(dtype, shape, data);
     }
 
     /** Reads a file and checks its dtype and shape, naming the file, the expected and the found values. */
@@ -97,15 +111,16 @@ public final class Npy {
         pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length()).put(header.getBytes(StandardCharsets.ISO_8859_1));
         pre.flip();
         Path partial = file.resolveSibling(file.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (pre.hasRemaining()) ch.write(pre);
-            ByteBuffer data = array.data().asByteBuffer();
-            while (data.hasRemaining()) ch.write(data);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(partial);
-            throw e;
+        try {
+            try (FileChannel ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (pre.hasRemaining()) ch.write(pre);
+                ByteBuffer data = array.data().asByteBuffer();
+                while (data.hasRemaining()) ch.write(data);
+            }
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial); // gone after the rename; after a failed write or rename, no partial file stays
         }
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String shapeString(long[] shape) {
@@ -113,19 +128,9 @@ public final class Npy {
         return Arrays.stream(shape).mapToObj(Long::toString).reduce((a, b) -> a + ", " + b).map(s -> "(" + s + ")").orElse("()");
     }
 
-    private static long[] parseShape(String inner) {
-        return Arrays.stream(inner.split(",")).map(String::strip).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
-    }
-
-    private static String find(Pattern p, String header, Path file, String key) throws IOException {
-        Matcher m = p.matcher(header);
-        if (!m.find()) throw new IOException(file + ": .npy header has no '" + key + "': " + header.strip());
-        return m.group(1);
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, Path file) throws IOException {
+    private static void readFully(SeekableByteChannel ch, ByteBuffer buf, Path file, String field) throws IOException {
         while (buf.hasRemaining()) {
-            if (ch.read(buf) < 0) throw new IOException(file + ": unexpected end of file in the .npy header");
+            if (ch.read(buf) < 0) throw new NpyFormatException(file, field, "unexpected end of file");
         }
     }
 }

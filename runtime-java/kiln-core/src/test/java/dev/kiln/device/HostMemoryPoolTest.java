@@ -55,6 +55,21 @@ class HostMemoryPoolTest {
     }
 
     @Test
+    void a_closed_pooled_buffer_refuses_use_instead_of_aliasing_the_next_one() {
+        try (Device cpu = Devices.open("cpu")) {
+            Buffer b = cpu.allocate(1000);
+            b.close();
+            try (Buffer next = cpu.allocate(1000)) { // takes the same block from the pool
+                IllegalStateException e = assertThrows(IllegalStateException.class, b::handle);
+                assertEquals("host buffer of 1000 bytes is closed", e.getMessage());
+                assertThrows(IllegalStateException.class, b::hostSegment);
+                assertThrows(IllegalStateException.class, () -> cpu.queue().write(b, 0, MemorySegment.ofArray(new byte[8])));
+                assertEquals(0, next.hostSegment().get(ValueLayout.JAVA_BYTE, 0));
+            }
+        }
+    }
+
+    @Test
     void closing_the_device_frees_the_pool_and_reports_a_leak() {
         Device cpu = Devices.open("cpu");
         Buffer leaked = cpu.allocate(128);

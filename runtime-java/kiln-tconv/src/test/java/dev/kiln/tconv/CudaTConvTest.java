@@ -55,7 +55,7 @@ class CudaTConvTest {
     @RepeatedTest(25)
     void fp32_matches_the_fp64_reference_on_random_layers() {
         Device dev = gpu();
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         TConvSpec s = RandomSpecs.next(new SplittableRandom(seed));
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
@@ -69,7 +69,7 @@ class CudaTConvTest {
     @RepeatedTest(25)
     void int8_is_bit_exact_with_both_roundings_on_random_layers() {
         Device dev = gpu();
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         TConvSpec s = RandomSpecs.next(new SplittableRandom(seed));
         TConvData.Int8 d = TConvData.int8(s, seed);
         long[] acc = TConvReference.int8Accumulators(s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint());
@@ -86,7 +86,7 @@ class CudaTConvTest {
     @Test
     void suites_int8_bit_exact_and_fp32_within_tolerance() {
         Device dev = gpu();
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         List<TConvSuites.Layer> layers = new ArrayList<>(TConvSuites.synthetic());
         layers.addAll(SuitesInt8Test.smallModelLayers());
         List<String> failures = new ArrayList<>();

@@ -102,23 +102,41 @@ public final class CharCorpus {
             throw new IOException("the corpus needs Debian's bible-kjv package (`bible` not found: " + e.getMessage()
                     + "); install it with: sudo apt-get install bible-kjv", e);
         }
+        // The output is read on its own thread so that the 60 s bound covers a `bible` that hangs with its output
+        // open (readAllBytes alone would wait for it forever), and a timed-out process is killed, not left running.
+        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = p.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
         String text;
-        try (InputStream in = p.getInputStream()) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || text.length() < 1_000_000) {
-                throw new IOException("`bible Gen1:1-Rev22:21` failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
-                        + ", " + text.length() + " characters)");
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("`bible Gen1:1-Rev22:21` did not finish in 60 s; it was killed");
+            }
+            text = output.get(10, TimeUnit.SECONDS);
+            if (p.exitValue() != 0 || text.length() < 1_000_000) {
+                throw new IOException("`bible Gen1:1-Rev22:21` failed (exit " + p.exitValue() + ", " + text.length() + " characters)");
             }
         } catch (InterruptedException e) {
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running `bible`", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            p.destroyForcibly();
+            throw new IOException("cannot read the output of `bible Gen1:1-Rev22:21`: " + e, e);
         }
         Files.createDirectories(cache.getParent());
         Path tmp = Files.createTempFile(cache.getParent(), "kjv", ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, cache, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, cache, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp); // gone after the move; a partial one after a failed write
+        }
         return text;
     }
 

@@ -67,27 +67,38 @@ public final class InProcessTraining {
             t.setDaemon(true);
             return t;
         });
+        // Ranks are waited for in the order they finish, not in rank order: the first to fail is reported at once
+        // (naming it) and aborts the control group, so no rank waits for it at a barrier.
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CompletionService<TrainCurve> done = new java.util.concurrent.ExecutorCompletionService<>(pool);
         try {
             List<Future<TrainCurve>> ranks = new ArrayList<>();
             for (int r = 0; r < workers; r++) {
                 int rank = r;
-                ranks.add(pool.submit(() -> {
+                ranks.add(done.submit(() -> {
                     try (GradientSync sync = syncs[rank]) {
                         return worker.run(sync, params[rank], progress);
+                    } catch (RuntimeException | Error e) {
+                        firstFailure.compareAndSet(null, new IllegalStateException("training rank " + rank + " of " + workers + " failed: " + e, e));
+                        control.abort(rank, e);
+                        throw e;
                     }
                 }));
             }
-            TrainCurve curve = null;
-            for (Future<TrainCurve> f : ranks) {
-                TrainCurve c = f.get();
-                if (curve == null) curve = c;
+            for (int i = 0; i < workers; i++) {
+                try {
+                    done.take().get();
+                } catch (ExecutionException e) {
+                    RuntimeException first = firstFailure.get();
+                    throw first != null ? first : new IllegalStateException("a training rank failed: " + e.getCause(), e.getCause());
+                }
             }
-            return new Result(curve, params);
+            return new Result(ranks.getFirst().get(), params);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            throw new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();
             control.close();

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class SgdMomentumTest {
     @RepeatedTest(5)
     void matches_an_fp64_heavy_ball_reference_on_its_shard_only() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 50 + rnd.nextInt(200), from = rnd.nextInt(n / 2), to = from + 1 + rnd.nextInt(n - from - 1);
         double mu = rnd.nextDouble(0, 0.99), wd = rnd.nextDouble(0, 0.2);
@@ -45,7 +45,7 @@ class SgdMomentumTest {
     @Test
     void a_shrunk_gradient_is_a_proportionally_smaller_step() {
         // What zero-fill does under SGD (and not under Adam): gradient × c moves the weights c times as far.
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 64;
         float[] g = new float[n], a = new float[n], b = new float[n];

@@ -51,15 +51,18 @@ record DecodeArgs(MemorySegment q, MemorySegment kPool, MemorySegment vPool, Mem
 
     /**
      * Writes the partial states of KV head {@code kvh}'s query heads for this split: O normalised by the
-     * running sum, LSE = max + log(sum), and (−∞, 0) for a split that held no tokens.
+     * running sum, LSE = max + log(sum), and (−∞, 0) for a split that held no tokens; NaN anywhere in a head's
+     * scores or values reaches its O and LSE.
      */
     void writeStates(int b, int kvh, int split, float[] acc, float[] m, float[] sum) {
         int group = group();
         for (int g = 0; g < group; g++) {
             long state = ((long) b * hq + (long) kvh * group + g) * splits + split;
-            float inv = sum[g] > 0 ? 1f / sum[g] : 0f;
+            // Only an empty split has sum 0 (the max token alone adds e^0 = 1); a NaN sum stays NaN in O and LSE.
+            boolean empty = sum[g] == 0;
+            float inv = empty ? 0f : 1f / sum[g];
             for (int d = 0; d < dv; d++) outO.setAtIndex(ValueLayout.JAVA_FLOAT, state * dv + d, acc[g * dv + d] * inv);
-            outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, sum[g] > 0 ? m[g] + (float) Math.log(sum[g]) : Float.NEGATIVE_INFINITY);
+            outLse.setAtIndex(ValueLayout.JAVA_FLOAT, state, empty ? Float.NEGATIVE_INFINITY : m[g] + (float) Math.log(sum[g]));
         }
     }
 }

@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * N-way merge of attention states, the contract of {@code merge_states} in {@code attention.cl}: for each
  * row, {@code M = max LSE_i}, {@code w_i = e^(LSE_i − M)}, {@code O = Σ w_i·O_i / Σ w_i},
  * {@code LSE = M + ln Σ w_i}, in fp32 with the max subtracted first; rows whose shards are all empty
- * give {@code (0, −∞)}. Inputs are strided so that split partials and all-to-all receive buffers are
+ * give {@code (0, −∞)}; a NaN LSE or O propagates as IEEE arithmetic would. Inputs are strided so that split partials and all-to-all receive buffers are
  * merged where they lie.
  */
 final class MergeStatesCpu {
@@ -44,7 +44,8 @@ final class MergeStatesCpu {
                 }
                 java.util.Arrays.fill(acc, 0f);
                 for (int i = 0; i < n; i++) {
-                    if (w[i] == 0f) continue;
+                    // Skip only empty shards (LSE −∞, O 0): a shard whose weight underflows to 0 still passes a NaN on.
+                    if (lse.getAtIndex(ValueLayout.JAVA_FLOAT, lOff + i * lShard + r * lRow) == Float.NEGATIVE_INFINITY) continue;
                     long base = (oOff + i * oShard + r * oRow) * Float.BYTES;
                     int d = 0;
                     FloatVector wv = FloatVector.broadcast(F, w[i]);

@@ -201,9 +201,10 @@ final class SplitKvDecodeCpu {
             FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < span; j += L) mx = mx.max(FloatVector.fromArray(F, sc, o + j));
             float tileMax = mx.reduceLanes(VectorOperators.MAX);
-            float mNew = Math.max(m[g], tileMax);
+            float mNew = Math.max(m[g], tileMax); // NaN if either is NaN (Math.max and the vector MAX propagate it)
             float tileSum = SoftmaxExp.expInPlace(sc, o, span, mNew);
-            if (mNew > m[g]) {
+            // A NaN max takes the rescale branch too: alpha = e^NaN makes the sum and the accumulator NaN, as IEEE would.
+            if (mNew > m[g] || Float.isNaN(mNew)) {
                 float alpha = (float) StrictMath.exp(m[g] - mNew);
                 sum[g] = sum[g] * alpha + tileSum;
                 if (alpha != 1f) scale(acc, g * dv, dv, alpha);

@@ -40,7 +40,7 @@ public final class HelixAttentionEmulator {
         for (int t = 0; t < m.tpa(); t++) slices[t] = new InProcessGroup(m.kvp());
         try {
             RankThreads.run(m.size(), rank -> runRank(device, m, rank, slices[m.tpaRank(rank)].rank(m.kvpRank(rank)),
-                    shape, dtype, blockSize, batch, seq, q, k, v, scale, splits, out, lse));
+                    shape, dtype, blockSize, batch, seq, q, k, v, scale, splits, out, lse), slices);
         } finally {
             for (InProcessGroup g : slices) g.close();
         }

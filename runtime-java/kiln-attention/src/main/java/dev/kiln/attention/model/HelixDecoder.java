@@ -56,6 +56,8 @@ public final class HelixDecoder implements AutoCloseable {
     private final float[] finalNorm;
     private long position;
     private int stepsHopB, stepsLockStep;
+    private volatile int faultRank = -1;
+    private volatile RuntimeException injectedFault;
 
     public HelixDecoder(Device device, Config c) {
         this.config = c;
@@ -74,13 +76,26 @@ public final class HelixDecoder implements AutoCloseable {
 
     public Config config() { return config; }
 
+    /** The groups the ranks meet in: a failing rank aborts them all. */
+    private InProcessGroup[] groups() {
+        InProcessGroup[] all = java.util.Arrays.copyOf(kvpGroups, kvpGroups.length + 1);
+        all[kvpGroups.length] = world;
+        return all;
+    }
+
+    /** Test seam: rank {@code rank} throws {@code fault} at the start of every later step (fail-fast tests). */
+    void injectFault(int rank, RuntimeException fault) {
+        this.faultRank = rank;
+        this.injectedFault = fault;
+    }
+
     public long position() { return position; }
 
     /** Fills positions [0, context) of every sequence with synthetic KV (a prefill's result), spread round-robin. */
     public void prefillSynthetic(int context, long seed) {
         if (position != 0) throw new IllegalStateException("prefill must come first, position is " + position);
         if (context >= config.capacity()) throw new IllegalArgumentException("context " + context + " leaves no room under capacity " + config.capacity());
-        RankThreads.run(ranks.length, r -> ranks[r].prefillSynthetic(context, seed));
+        RankThreads.run(ranks.length, r -> ranks[r].prefillSynthetic(context, seed), groups());
         position = context;
     }
 
@@ -108,6 +123,8 @@ public final class HelixDecoder implements AutoCloseable {
         long pos = position;
         RankThreads.run(ranks.length, r -> {
             float[] x = x0.clone();
+            RuntimeException fault = injectedFault;
+            if (fault != null && r == faultRank) throw fault;
             ranks[r].step(x, pos, hopB);
             if (r == 0) {
                 long t0 = System.nanoTime();
@@ -115,7 +132,7 @@ public final class HelixDecoder implements AutoCloseable {
                 Ops.matmul(xn, batch, h, embedding, s.vocab(), logits);
                 (hopB ? ranks[0].timesHopB : ranks[0].timesLockStep).add(Phase.LM_HEAD, System.nanoTime() - t0);
             }
-        });
+        }, groups());
         position++;
         if (hopB) stepsHopB++;
         else stepsLockStep++;

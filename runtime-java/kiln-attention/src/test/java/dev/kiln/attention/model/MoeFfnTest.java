@@ -32,7 +32,7 @@ class MoeFfnTest {
             "3, 1, 3, 1",   // F = 64 over 3 TPF slices: 21, 21, 22
     })
     void grid_sum_matches_fp64_reference(int kvp, int tpa, int tpf, int ep) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int batch = 3, h = S.hidden();
         HelixMapping m = HelixMapping.of(kvp, tpa, S.qHeads(), S.kvHeads()).withFfnGrid(tpf, ep);
         float[] x = new float[batch * h];

@@ -4,9 +4,8 @@ import dev.kiln.collective.Communicator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.BrokenBarrierException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
@@ -19,16 +18,26 @@ import java.util.stream.IntStream;
  */
 public final class InProcessGroup implements AutoCloseable {
     private final int size;
-    private final CyclicBarrier barrier;
+    /** How long a rank waits for the others at any one collective before the group fails, unless told otherwise. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(5);
+    private final RankBarrier barrier;
     private final MemorySegment[] sends;
     private final MemorySegment[] recvs;
     /** One single-thread executor per rank keeps each rank's async collectives in issue order. */
     private final ExecutorService[] asyncPools;
 
     public InProcessGroup(int size) {
+        this(size, DEFAULT_DEADLINE);
+    }
+
+    /**
+     * @param deadline the longest any rank waits for the others at one collective; past it the collective fails
+     *                 on every rank, naming the ranks that never arrived
+     */
+    public InProcessGroup(int size, Duration deadline) {
         if (size < 1) throw new IllegalArgumentException("group size must be >= 1, was " + size);
         this.size = size;
-        this.barrier = new CyclicBarrier(size);
+        this.barrier = new RankBarrier(size, deadline);
         this.sends = new MemorySegment[size];
         this.recvs = new MemorySegment[size];
         this.asyncPools = IntStream.range(0, size).mapToObj(r -> Executors.newSingleThreadExecutor(task -> {
@@ -55,15 +64,13 @@ public final class InProcessGroup implements AutoCloseable {
         for (ExecutorService pool : asyncPools) pool.shutdownNow();
     }
 
-    private void await() {
-        try {
-            barrier.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted inside a collective", e);
-        } catch (BrokenBarrierException e) {
-            throw new IllegalStateException("another rank left the collective", e);
-        }
+    /**
+     * Fails the group because {@code rank} failed: every rank waiting in a collective, and every rank that enters
+     * one later, throws at once naming {@code rank} and {@code cause}. Whoever runs the ranks calls this when one
+     * throws, so that the others do not wait for it until the deadline.
+     */
+    public void abort(int rank, Throwable cause) {
+        barrier.breakFor(rank, cause);
     }
 
     private final class Rank implements Communicator {
@@ -79,14 +86,14 @@ public final class InProcessGroup implements AutoCloseable {
             long n = data.byteSize() / Float.BYTES;
             float[] sum = new float[(int) n];
             sends[rank] = data;
-            await();
+            barrier.await(rank);
             for (int r = 0; r < size; r++) {
                 MemorySegment s = sends[r];
                 for (int i = 0; i < n; i++) sum[i] += s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
             }
-            await();
+            barrier.await(rank);
             MemorySegment.copy(sum, 0, data, ValueLayout.JAVA_FLOAT, 0, (int) n);
-            await();
+            barrier.await(rank);
         }
 
         @Override
@@ -94,23 +101,23 @@ public final class InProcessGroup implements AutoCloseable {
             Communicator.checkChunks("reduceScatterSum", send, recv, size);
             long n = recv.byteSize() / Float.BYTES;
             sends[rank] = send;
-            await();
+            barrier.await(rank);
             float[] sum = new float[(int) n];
             for (int r = 0; r < size; r++) {
                 MemorySegment s = sends[r];
                 for (int i = 0; i < n; i++) sum[i] += s.getAtIndex(ValueLayout.JAVA_FLOAT, rank * n + i);
             }
             MemorySegment.copy(sum, 0, recv, ValueLayout.JAVA_FLOAT, 0, (int) n);
-            await();
+            barrier.await(rank);
         }
 
         @Override
         public void allGather(MemorySegment send, MemorySegment recv) {
             Communicator.checkChunks("allGather", recv, send, size);
             sends[rank] = send;
-            await();
+            barrier.await(rank);
             for (int r = 0; r < size; r++) MemorySegment.copy(sends[r], 0, recv, r * send.byteSize(), send.byteSize());
-            await();
+            barrier.await(rank);
         }
 
         @Override
@@ -118,9 +125,9 @@ public final class InProcessGroup implements AutoCloseable {
             Communicator.checkChunks("allToAll", send, recv.asSlice(0, send.byteSize() / size), size);
             long chunk = send.byteSize() / size;
             sends[rank] = send;
-            await();
+            barrier.await(rank);
             for (int r = 0; r < size; r++) MemorySegment.copy(sends[r], rank * chunk, recv, r * chunk, chunk);
-            await();
+            barrier.await(rank);
         }
 
         /**
@@ -136,12 +143,12 @@ public final class InProcessGroup implements AutoCloseable {
         public void broadcast(MemorySegment data, int root) {
             if (root < 0 || root >= size) throw new IllegalArgumentException("root must be in [0, " + size + "), was " + root);
             sends[rank] = data;
-            await();
+            barrier.await(rank);
             if (rank != root) MemorySegment.copy(sends[root], 0, data, 0, data.byteSize());
-            await();
+            barrier.await(rank);
         }
 
         @Override
-        public void barrier() { await(); }
+        public void barrier() { barrier.await(rank); }
     }
 }

@@ -38,6 +38,7 @@ public final class TcpRingCommunicator implements Communicator {
     });
     private final Arena arena = Arena.ofShared();
     private MemorySegment scratch = MemorySegment.NULL;
+    private MemorySegment work = MemorySegment.NULL;
 
     public TcpRingCommunicator(ControlChannel control, String bindHost, int basePort) {
         this(control, bindHost, basePort, false);
@@ -66,17 +67,38 @@ public final class TcpRingCommunicator implements Communicator {
             int colon = r.lastIndexOf(':');
             // Even ranks connect first, odd ranks accept first, so that a ring of two never deadlocks.
             SocketChannel rt = null, lt = null;
-            for (int phase = 0; phase < 2; phase++) {
-                if ((phase == 0) == (rank % 2 == 0)) {
-                    rt = SocketChannel.open(new InetSocketAddress(r.substring(0, colon), Integer.parseInt(r.substring(colon + 1))));
-                } else {
-                    lt = server.accept();
+            try {
+                for (int phase = 0; phase < 2; phase++) {
+                    if ((phase == 0) == (rank % 2 == 0)) {
+                        rt = SocketChannel.open(new InetSocketAddress(r.substring(0, colon), Integer.parseInt(r.substring(colon + 1))));
+                    } else {
+                        lt = server.accept();
+                    }
                 }
+                right = tune(rt);
+                left = tune(lt);
+            } catch (IOException | RuntimeException e) {
+                closeAll(e, rt, lt); // the link that did open must not outlive the failed constructor
+                throw e;
             }
-            right = tune(rt);
-            left = tune(lt);
         } catch (IOException e) {
+            closeAll(e, sender::shutdownNow, arena);
             throw new UncheckedIOException("tcp ring: rank " + rank + " cannot connect: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeAll(e, sender::shutdownNow, arena);
+            throw e;
+        }
+    }
+
+    /** Closes every resource, even when one throws; failures are added to {@code primary} as suppressed. */
+    private static void closeAll(Throwable primary, AutoCloseable... resources) {
+        for (AutoCloseable c : resources) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                primary.addSuppressed(e);
+            }
         }
     }
 
@@ -121,19 +143,27 @@ public final class TcpRingCommunicator implements Communicator {
     }
 
     private MemorySegment scratch(long bytes) {
-        if (scratch.byteSize() < bytes) scratch = arena.allocate(bytes, 64);
+        if (scratch.byteSize() < bytes) scratch = arena.allocate(Math.max(bytes, 2 * scratch.byteSize()), 64);
         return scratch.asSlice(0, bytes);
+    }
+
+    /**
+     * The collective's working copy, from the ring's own arena and kept between calls: a shared arena per call
+     * costs a handshake with every JVM thread (68–80 µs, README), on every step of a reliable run. Doubling keeps
+     * the arena's growth to a few steps however sizes vary.
+     */
+    private MemorySegment work(long bytes) {
+        if (work.byteSize() < bytes) work = arena.allocate(Math.max(bytes, 2 * work.byteSize()), 64);
+        return work.asSlice(0, bytes);
     }
 
     @Override
     public void allReduceSum(MemorySegment data) {
         if (size == 1) return;
         if (!data.isNative()) {
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment work = a.allocate(data.byteSize(), 64).copyFrom(data);
-                allReduceSum(work);
-                data.copyFrom(work);
-            }
+            MemorySegment staged = work(data.byteSize()).copyFrom(data);
+            allReduceSum(staged);
+            data.copyFrom(staged);
             return;
         }
         MemorySegment work = data;
@@ -164,9 +194,7 @@ public final class TcpRingCommunicator implements Communicator {
     @Override
     public void reduceScatterSum(MemorySegment send, MemorySegment recv) {
         Communicator.checkChunks("reduceScatterSum", send, recv, size);
-        try (Arena a = Arena.ofShared()) {
-            ringReduceScatter(a.allocate(send.byteSize(), 64).copyFrom(send), recv);
-        }
+        ringReduceScatter(work(send.byteSize()).copyFrom(send), recv);
     }
 
     private void ringReduceScatter(MemorySegment work, MemorySegment recv) {
@@ -187,15 +215,13 @@ public final class TcpRingCommunicator implements Communicator {
     public void allGather(MemorySegment send, MemorySegment recv) {
         Communicator.checkChunks("allGather", recv, send, size);
         long chunk = send.byteSize();
-        try (Arena a = Arena.ofShared()) {
-            MemorySegment work = a.allocate(recv.byteSize(), 64);
-            work.asSlice(rank * chunk, chunk).copyFrom(send);
-            for (int i = 0; i < size - 1; i++) {
-                int sendC = Math.floorMod(rank - i, size), recvC = Math.floorMod(rank - i - 1, size);
-                shift(work.asSlice(sendC * chunk, chunk), work.asSlice(recvC * chunk, chunk));
-            }
-            recv.copyFrom(work);
+        MemorySegment gathered = work(recv.byteSize());
+        gathered.asSlice(rank * chunk, chunk).copyFrom(send);
+        for (int i = 0; i < size - 1; i++) {
+            int sendC = Math.floorMod(rank - i, size), recvC = Math.floorMod(rank - i - 1, size);
+            shift(gathered.asSlice(sendC * chunk, chunk), gathered.asSlice(recvC * chunk, chunk));
         }
+        recv.copyFrom(gathered);
     }
 
     /** Not offered by the ring baseline: all-to-all needs a link per pair (use inproc, udp or mpi). */
@@ -209,15 +235,15 @@ public final class TcpRingCommunicator implements Communicator {
     public void broadcast(MemorySegment data, int root) {
         if (root < 0 || root >= size) throw new IllegalArgumentException("root must be in [0, " + size + "), was " + root);
         if (size == 1) return;
-        try (Arena a = Arena.ofShared()) {
-            MemorySegment work = a.allocate(data.byteSize(), 64);
+        try {
+            MemorySegment relay = work(data.byteSize());
             if (rank != root) {
-                readFully(left, work.asByteBuffer());
-                data.copyFrom(work);
+                readFully(left, relay.asByteBuffer());
+                data.copyFrom(relay);
             } else {
-                work.copyFrom(data);
+                relay.copyFrom(data);
             }
-            if ((rank + 1) % size != root) writeFully(right, work.asByteBuffer());
+            if ((rank + 1) % size != root) writeFully(right, relay.asByteBuffer());
         } catch (IOException e) {
             throw new UncheckedIOException("tcp ring broadcast: rank " + rank + ": " + e.getMessage(), e);
         }
@@ -228,14 +254,9 @@ public final class TcpRingCommunicator implements Communicator {
 
     @Override
     public void close() {
-        sender.shutdownNow();
-        try {
-            if (right != null) right.close();
-            if (left != null) left.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        arena.close();
-        if (ownsControl) control.close();
+        // Every resource is closed even if an earlier one throws; the first failure is reported, the rest suppressed.
+        IllegalStateException failure = new IllegalStateException("tcp ring: rank " + rank + " could not close cleanly");
+        closeAll(failure, sender::shutdownNow, right, left, arena, ownsControl ? control : null);
+        if (failure.getSuppressed().length > 0) throw failure;
     }
 }

@@ -48,7 +48,7 @@ class LossyAllReduceTest {
 
     @Test
     void without_loss_the_lossy_allreduce_equals_the_exact_allreduce_bit_for_bit() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int n = 10_007; // uneven shards, several packets each, a short last packet
         float[][] inputs = randomInputs(seed, RANKS, n);
         float[] sum = exactSum(inputs);
@@ -77,7 +77,7 @@ class LossyAllReduceTest {
 
     @Test
     void the_reliable_policy_resends_what_was_lost_and_stays_exact_under_loss() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int n = 20_011;
         float[][] inputs = randomInputs(seed, RANKS, n);
         float[] sum = exactSum(inputs);
@@ -105,7 +105,7 @@ class LossyAllReduceTest {
     @ParameterizedTest
     @EnumSource(value = LossPolicy.class, names = {"RESCALE_BY_COUNT", "RESCALE_BY_P", "ZERO_FILL"})
     void the_reduce_scatter_estimate_is_unbiased_or_shrunk_as_the_policy_says(LossPolicy policy) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         double p = 0.3;
         int n = RANKS * 3 * 358;
         int steps = 300;
@@ -164,7 +164,7 @@ class LossyAllReduceTest {
     @ParameterizedTest
     @ValueSource(doubles = {0.1, 0.3})
     void replica_drift_stays_bounded_over_a_thousand_steps(double p) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int n = RANKS * 4 * 358; // 4 packets per shard: the gap sums over them, which steadies its average
         int steps = 1000;
         float lr = 0.05f;
@@ -213,7 +213,7 @@ class LossyAllReduceTest {
     @ParameterizedTest
     @EnumSource(value = LossPolicy.class, names = {"RESCALE_BY_COUNT", "RESCALE_BY_P", "ZERO_FILL"})
     void empty_shards_and_lost_chunks_never_give_nan(LossPolicy policy) {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         for (int n : new int[]{0, 1, 3, 5, 400}) {
             LossyAllReduce[] group = LossyAllReduce.inProcessGroup(RANKS, 0.9, seed, options(policy, 15).withAssumedLossRate(0.9));
             List<float[]> out = Ranks.parallel(RANKS, r -> {
@@ -234,7 +234,7 @@ class LossyAllReduceTest {
 
     @Test
     void a_killed_rank_is_reported_by_number_and_the_others_finish_by_the_deadline() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int n = 5000;
         int killed = 2;
         long deadlineMs = 300;

@@ -72,7 +72,7 @@ class RendezvousAndTcpRingTest {
     /** Control channel, TCP ring and UDP group on real loopback sockets agree with the exact reference. */
     @Test
     void tcp_ring_and_udp_group_match_the_exact_sum_over_real_sockets() throws Exception {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int port = freePort();
         int n = 50_001;
         float[][] in = new float[RANKS][n];

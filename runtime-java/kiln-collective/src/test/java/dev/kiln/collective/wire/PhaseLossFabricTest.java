@@ -29,7 +29,7 @@ class PhaseLossFabricTest {
 
     @Test
     void only_the_named_phases_lose_datagrams_at_the_given_rate() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         double p = new SplittableRandom(seed).nextDouble(0.05, 0.5);
         InProcessDatagramFabric lossless = new InProcessDatagramFabric(2, 0.0, seed);
         PhaseLossFabric sender = new PhaseLossFabric(lossless.endpoint(0), p, seed, (byte) 1, (byte) 4);
@@ -48,7 +48,7 @@ class PhaseLossFabricTest {
 
     @Test
     void the_same_seed_drops_the_same_datagrams() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int[] first = new int[2];
         for (int run = 0; run < 2; run++) {
             InProcessDatagramFabric lossless = new InProcessDatagramFabric(2, 0.0, 1);
@@ -68,7 +68,7 @@ class PhaseLossFabricTest {
 
     @Test
     void datagrams_of_steps_before_the_first_lossy_step_all_arrive() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         InProcessDatagramFabric lossless = new InProcessDatagramFabric(2, 0.0, seed);
         int from = 1000, n = 20_000;
         PhaseLossFabric sender = new PhaseLossFabric(lossless.endpoint(0), 0.3, seed, from, (byte) 1);

@@ -30,7 +30,7 @@ class FakeCudaDriverTest {
         String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(cc.waitFor(60, TimeUnit.SECONDS) && cc.exitValue() == 0, "stub driver did not compile:\n" + ccOut);
 
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         ChildJvm.Result r = ChildJvm.run(Map.of("LD_LIBRARY_PATH", tmp.toString()), FakeCudaDriverProbe.class.getName(), Long.toString(seed));
         assertEquals(0, r.exitCode(), "seed " + seed + ", probe output:\n" + r.output());
         assertTrue(r.output().contains("ALL CHECKS PASSED"), r.output());

@@ -34,7 +34,7 @@ class OpenClKernelsTest {
 
     @RepeatedTest(3)
     void saxpy_matches_fp64_on_random_input() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 1 + rnd.nextInt(200_000);
         float a = (float) rnd.nextDouble(-3, 3);
@@ -57,7 +57,7 @@ class OpenClKernelsTest {
 
     @RepeatedTest(3)
     void block_sum_matches_fp64_on_random_input() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 1 + rnd.nextInt(500_000);
         float[] x = gaussian(rnd, n);
@@ -77,7 +77,7 @@ class OpenClKernelsTest {
      */
     @RepeatedTest(3)
     void block_sum_partials_follow_the_cpu_definition_for_any_group_size() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int local = 1 + rnd.nextInt(300);
         int groups = 1 + rnd.nextInt(40);
@@ -110,7 +110,7 @@ class OpenClKernelsTest {
 
     @Test
     void a_second_queue_runs_in_order_and_reads_heap_memory() {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = 4096;
         float[] x = gaussian(rnd, n), y = gaussian(rnd, n);
@@ -137,7 +137,7 @@ class OpenClKernelsTest {
      */
     @Test
     void concurrent_launches_of_one_kernel_keep_their_own_arguments() throws Exception {
-        long seed = System.nanoTime();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int n = 2048, threads = 4, rounds = 50;
         try (Device dev = Devices.open("opencl")) {
             Kernel k = dev.kernel(BasicKernels.PROGRAM, "saxpy");
