@@ -1,14 +1,18 @@
 /*
  * Transposed convolution kernels, written once for OpenCL C and CUDA (kernels/cuda/tconv.cu includes this
  * file). Same kernel names and arguments as dev.kiln.tconv.cpu.TConvCpuKernels; the cpu weight layouts are
- * blocked for registers, these read OHWI [Oc][Kh][Kw][Ic] as given. Every kernel first takes the geometry:
- *   n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, oh, ow
- * Tensors are NHWC. Output (oy, ox) receives input (iy, ix) through tap (ky, kx) iff
- *   oy = iy*sh - pt + ky  and  ox = ix*sw - pl + kx.
+ * blocked for registers, these read [Oc][Kd][Kh][Kw][Ic/groups] (OHWI for 2-D) as given. Every kernel first
+ * takes the geometry (dev.kiln.tconv.cpu.Geometry):
+ *   n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, oh, ow, id, kd, sd, pd, od, dd, dh, dw, groups
+ * Tensors are channels-last (N[D]HWC). Output (oz, oy, ox) receives input (iz, iy, ix) through tap (kz, ky, kx) iff
+ *   oz = iz*sd - pd + kz*dd,  oy = iy*sh - pt + ky*dh  and  ox = ix*sw - pl + kx*dw,
+ * reading the ic/groups input channels of the output channel's group. Only mm2im_f32 uses depth, dilations
+ * and groups; the int8, IOM and zero-insertion kernels are the 2-D, group-1, undilated (TFLite) case.
  */
 #include "kiln_portable.h"
 
-#define GEO int n, int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow
+#define GEO int n, int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw, int pt, int pl, int oh, int ow, \
+            int id, int kd, int sd, int pd, int od, int dd, int dh, int dw, int groups
 
 #if defined(KILN_CUDA)
 typedef long long i64;
@@ -82,15 +86,35 @@ DEVICE_FN int dot_i8(GLOBAL const char* x, GLOBAL const char* w, int len, int zp
         }                                                                                 \
     }
 
+/*
+ * The general compute map, one axis: tap k reaches output o from input (o + p - k*d) / s when that is a whole
+ * number in [0, in). o + p - k*d falls as k grows, so the loop stops at the first negative one.
+ */
+#define MM2IM_AXIS(k, i, o, p, s, d, K, IN, BODY)                                         \
+    for (int k = 0; k < K; k++) {                                                         \
+        int t_##k = o + p - k * d;                                                        \
+        if (t_##k < 0) break;                                                             \
+        if (t_##k % s != 0) continue;                                                     \
+        int i = t_##k / s;                                                                \
+        if (i >= IN) continue;                                                            \
+        BODY                                                                              \
+    }
+
 KERNEL void mm2im_f32(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w,
                       GLOBAL const float* RESTRICT bias, GLOBAL float* RESTRICT y) {
     size_t e = global_id(0);
-    if (e >= (size_t) n * oh * ow * oc) return;
+    if (e >= (size_t) n * od * oh * ow * oc) return;
     int o = (int) (e % oc);
     size_t p = e / oc;
-    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), b = (int) (p / ((size_t) ow * oh));
+    int ox = (int) (p % ow), oy = (int) ((p / ow) % oh), oz = (int) ((p / ((size_t) ow * oh)) % od);
+    int b = (int) (p / ((size_t) ow * oh * od));
+    int icg = ic / groups, ocg = oc / groups, c0 = (o / ocg) * icg;
     float acc = bias[o];
-    MM2IM_TAPS(acc += dot_f32(x + (((size_t) b * ih + iy) * iw + ix) * ic, w + (((size_t) o * kh + ky) * kw + kx) * ic, ic);)
+    MM2IM_AXIS(kz, iz, oz, pd, sd, dd, kd, id,
+      MM2IM_AXIS(ky, iy, oy, pt, sh, dh, kh, ih,
+        MM2IM_AXIS(kx, ix, ox, pl, sw, dw, kw, iw,
+          acc += dot_f32(x + ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + c0,
+                         w + ((((size_t) o * kd + kz) * kh + ky) * kw + kx) * icg, icg);)))
     y[e] = acc;
 }
 

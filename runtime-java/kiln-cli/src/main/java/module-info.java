@@ -1,6 +1,7 @@
 /** The {@code kiln} command line. Picocli, Jackson and JFreeChart are required here and nowhere below. */
 module dev.kiln.cli {
     requires dev.kiln.tconv;
+    requires dev.kiln.tconv.ort;            // dev.kiln.tconv.onnx: kiln tconv run --onnx
     requires dev.kiln.attention;
     requires dev.kiln.train;
     requires dev.kiln.helixsim;

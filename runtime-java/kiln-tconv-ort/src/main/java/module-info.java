@@ -7,5 +7,8 @@ module dev.kiln.tconv.ort {
     requires com.microsoft.onnxruntime;
     requires com.google.protobuf;
 
+    // reading a ConvTranspose and its tensors from .onnx / .pb files (kiln tconv run --onnx, the ONNX node tests)
+    exports dev.kiln.tconv.onnx;
+
     provides dev.kiln.tconv.TConvImpl with dev.kiln.tconv.ort.OrtConvTranspose;
 }

@@ -6,6 +6,7 @@ import dev.kiln.collective.bench.BenchResult;
 import dev.kiln.collective.bench.BenchWorker;
 import dev.kiln.collective.lossy.LossPolicy;
 import dev.kiln.collective.netlab.LossyNamespace;
+import dev.kiln.collective.wire.UdpFabric;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,7 +47,7 @@ final class AllreduceCommand implements Runnable {
     }
 
     @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "Launch N worker JVMs (or mpirun) and time allreduce; real loss via nftables in a network namespace (root).")
+            description = "Launch N worker JVMs (or mpirun) and time allreduce; each rank in its own namespace on MTU-1500 veths to a bridge that drops frames i.i.d. (root).")
     static final class Bench implements Runnable {
         @Option(names = "--transport", split = ",", defaultValue = "udp", description = "udp, tcp, mpi, nccl; a comma list sweeps (default ${DEFAULT-VALUE})")
         List<String> transports;
@@ -59,7 +60,7 @@ final class AllreduceCommand implements Runnable {
         @Option(names = "--iters", defaultValue = "50", description = "timed iterations (default ${DEFAULT-VALUE})") int iters;
         @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, for the JIT (default ${DEFAULT-VALUE})") int warmup;
         @Option(names = "--deadline-ms", description = "phase deadline of the lossy transport (default: 2 s + size / 20 MB/s)") Long deadlineMs;
-        @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes (default ${DEFAULT-VALUE})") int datagram;
+        @Option(names = "--datagram", defaultValue = "1472", description = "largest UDP datagram in bytes, <= 1472 on the veth network; larger only with --no-netns, a loopback experiment (default ${DEFAULT-VALUE})") int datagram;
         @Option(names = "--no-netns", description = "run on the host loopback (only without loss)") boolean noNetns;
         @Option(names = "--timeout-s", defaultValue = "900", description = "give up on one run after this many seconds (default ${DEFAULT-VALUE})") long timeout;
         @Option(names = "--json", description = "print JSON instead of the table") boolean json;
@@ -73,9 +74,15 @@ final class AllreduceCommand implements Runnable {
                 String why = noNetns ? "--no-netns was given" : LossyNamespace.unavailabilityCause();
                 throw new IllegalArgumentException("real loss needs a network namespace with nftables: " + why);
             }
+            if (netns && datagram > 1472) {
+                throw new IllegalArgumentException("--datagram must be <= 1472 on the MTU-1500 veth network (larger ones are IP-fragmented, and one"
+                        + " lost fragment loses them all), was " + datagram + "; larger datagrams are a loopback-only experiment: add --no-netns");
+            }
             Duration deadline = Duration.ofMillis(deadlineMs != null ? deadlineMs : 2000 + bytes / 20_000);
             long rmemMax = UdpBuffers.rmemMax();
-            if (!json && transports.contains("udp") && rmemMax >= 0 && rmemMax < UdpBuffers.WANTED) {
+            // The GSO path run as root forces its buffer past rmem_max (SO_RCVBUFFORCE); only the others are capped.
+            boolean forced = netns && UdpFabric.selected() == UdpFabric.Path.GSO;
+            if (!json && !forced && transports.contains("udp") && rmemMax >= 0 && rmemMax < UdpBuffers.WANTED) {
                 System.err.printf(Locale.ROOT, "kiln: net.core.rmem_max is %d bytes: UDP receive buffers are capped there, and a rank that is%n"
                         + "kiln: descheduled overflows them (counted as 'rcvbuf drops'); raise it with sysctl -w net.core.rmem_max=%d%n",
                         rmemMax, UdpBuffers.WANTED);
@@ -100,6 +107,8 @@ final class AllreduceCommand implements Runnable {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("results", rows);
                 out.put("unavailable", unavailable);
+                out.put("datagramPath", UdpFabric.describe());
+                out.put("network", netns ? "veth MTU 1500 between namespaces, i.i.d. loss per frame at the bridge" : "host loopback");
                 System.out.println(Json.write(out));
                 return;
             }
@@ -120,6 +129,9 @@ final class AllreduceCommand implements Runnable {
             if (!results.isEmpty()) System.out.print(table);
             if (!results.isEmpty()) System.out.println("busbw = algbw * 2(n-1)/n on the bytes offered; time = median step (slowest rank), barrier before each step.");
             for (String u : unavailable) System.out.println(u);
+            if (transports.contains("udp")) System.out.println("udp datagram path: " + UdpFabric.describe());
+            System.out.println("network: " + (netns ? "each rank in its own namespace on a veth of MTU 1500 to one bridge; loss i.i.d. per frame at the bridge"
+                    : "host loopback (MTU 64 KiB): no loss possible"));
         }
 
         private static Map<String, Object> row(BenchResult r) {

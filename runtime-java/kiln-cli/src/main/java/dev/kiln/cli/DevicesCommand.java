@@ -63,6 +63,7 @@ final class DevicesCommand implements Runnable {
                     ok ? "available" : "unavailable: " + r.get("reason"));
         }
         System.out.print(t);
+        System.out.println("collective udp datagram path: " + dev.kiln.collective.wire.UdpFabric.describe());
     }
 
     /** The few properties that tell devices apart, per backend; {@code --json} has them all. */

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "fpga-model", mixinStandardHelpOptions = true,
         description = "Predict the MM2IM FPGA accelerator's cycles, GOP/s, GOPs/DSP and speedup over the modelled CPU baseline.")
 final class TconvFpgaModel implements Callable<Integer> {
-    @Option(names = "--suite", description = "synthetic, models or paper") String suite;
+    @Option(names = "--suite", description = "synthetic, models, tflite-models, onnx-models or paper") String suite;
     @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--host-us", defaultValue = "" + Mm2imCycleModel.DEFAULT_HOST_MICROS,
             description = "assumed host cost per accelerator invocation in µs (default ${DEFAULT-VALUE})") double hostMicros;
@@ -43,7 +43,12 @@ final class TconvFpgaModel implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<TConvSuites.Layer> layers = TconvLayers.select(suite == null && layer == null ? "paper" : suite, layer);
+        List<TConvSuites.Layer> layers = new java.util.ArrayList<>();
+        for (TConvSuites.Layer l : TconvLayers.select(suite == null && layer == null ? "paper" : suite, layer)) {
+            if (l.spec().isPlain2d()) layers.add(l);          // the accelerator's model is TFLite's 2-D layer
+            else System.err.println("skipped " + l.name() + ": the FPGA model covers 2-D, group-1, undilated layers without output padding");
+        }
+        if (layers.isEmpty()) throw new IllegalArgumentException("no layer the FPGA model covers (2-D, group 1, no dilation, no output padding)");
         Mm2imCycleModel model = new Mm2imCycleModel(Mm2imLimits.BUILT, 200.0, hostMicros, Mm2imCycleModel.ESTIMATED_DSPS);
         CpuBaselineModel cpu = new CpuBaselineModel(2, 650, cpuMacs, 1.0, 4.0);
         Mm2imDriver.Leftover where = switch (leftover) {

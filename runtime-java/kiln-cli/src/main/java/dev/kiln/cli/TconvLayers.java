@@ -18,7 +18,8 @@ final class TconvLayers {
     /** The --layer help of every tconv command: all keys TConvSpec.parse reads, the batch n included. */
     static final String LAYER_HELP = "one layer as key=value pairs, e.g. n=1,ih=4,iw=4,ic=1024,oc=512,k=5,s=2,pad=same: "
             + "n batch (default 1), ih/iw (or i), ic, oc, kh/kw (or k), sh/sw (or s, default 1), "
-            + "pad=same|valid (default same) or explicit crops pt,pb,pl,pr";
+            + "pad=same|valid (default same) or explicit crops pt,pb,pl,pr; ONNX ConvTranspose: rank=1|2|3 (1-D uses iw, kw, sw), "
+            + "id, kd, sd, pfront, pback for 3-D, dilations dh/dw/dd (or d), g (group), output padding oph/opw/opd (or op)";
 
     static List<TConvSuites.Layer> select(String suite, String layer) {
         if ((suite == null) == (layer == null)) throw new IllegalArgumentException("give exactly one of --suite " + TConvSuites.names() + " or --layer SPEC");

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Check implementations against the reference: fp32 max abs / rel error (pass: rel <= 1e-5), int8 mismatching elements (pass: 0).")
 final class TconvVerify implements Callable<Integer> {
-    @Option(names = "--suite", description = "synthetic, models or paper") String suite;
+    @Option(names = "--suite", description = "synthetic, models, tflite-models, onnx-models or paper") String suite;
     @Option(names = "--layer", description = TconvLayers.LAYER_HELP) String layer;
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or int8 (default ${DEFAULT-VALUE})") String dtype;
     @Option(names = "--backend", split = ",", defaultValue = "all", description = "backends, or all available (default)") List<String> backends;
@@ -107,7 +107,7 @@ final class TconvVerify implements Callable<Integer> {
         List<TConvVerifier.Result> out = new ArrayList<>();
         for (var e : devices.entrySet()) {
             for (TConvImpl impl : impls) {
-                if (impl.unsupported(e.getKey(), false, null).isPresent()) continue;
+                if (impl.unsupported(e.getKey(), false, null).isPresent() || impl.unsupported(s, false).isPresent()) continue;
                 float[] y = TConvRunner.fp32(impl, e.getValue(), s, d.input(), d.weights(), d.bias());
                 out.add(TConvVerifier.compareFp32(impl.name(), e.getKey(), s, ref, y, seed));
             }
@@ -116,13 +116,17 @@ final class TconvVerify implements Callable<Integer> {
     }
 
     private static List<TConvVerifier.Result> int8(TConvSpec s, List<TConvImpl> impls, Map<String, Device> devices, Rounding r, long seed) {
+        if (s.int8Unsupported() != null) {                        // TFLite defines no int8 for it: say so, check nothing
+            System.err.println("skipped " + s.label() + ": " + s.int8Unsupported());
+            return List.of();
+        }
         TConvData.Int8 d = TConvData.int8(s, seed);
         Requantizer rq = d.quant().requantizer(s.oc(), r);
         byte[] ref = TConvReference.int8(s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
         List<TConvVerifier.Result> out = new ArrayList<>();
         for (var e : devices.entrySet()) {
             for (TConvImpl impl : impls) {
-                if (impl.unsupported(e.getKey(), true, r).isPresent() || !impl.supportsInt8()) continue;
+                if (impl.unsupported(e.getKey(), true, r).isPresent() || !impl.supportsInt8() || impl.unsupported(s, true).isPresent()) continue;
                 byte[] y = TConvRunner.int8(impl, e.getValue(), s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
                 out.add(TConvVerifier.compareInt8(impl.name(), e.getKey(), s, ref, y, seed));
             }

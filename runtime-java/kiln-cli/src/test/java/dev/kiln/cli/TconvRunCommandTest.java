@@ -67,6 +67,45 @@ class TconvRunCommandTest {
         }
     }
 
+    /** The ONNX 3-D node test through the CLI: attributes from model.onnx, tensors in ONNX layout, its expected output. */
+    @Test
+    void onnx_model_attributes_and_onnx_layout_reproduce_the_onnx_test() throws Exception {
+        Path test = Path.of("/usr/share/libonnx-testdata/data/node/test_convtranspose_3d");
+        assertTrue(java.nio.file.Files.isDirectory(test), test + " is missing: install Debian's libonnx-testdata (./kiln installs it)");
+        try (Arena arena = Arena.ofConfined()) {
+            var x = dev.kiln.tconv.onnx.OnnxFiles.readTensor(test.resolve("test_data_set_0/input_0.pb"));
+            var w = dev.kiln.tconv.onnx.OnnxFiles.readTensor(test.resolve("test_data_set_0/input_1.pb"));
+            var want = dev.kiln.tconv.onnx.OnnxFiles.readTensor(test.resolve("test_data_set_0/output_0.pb"));
+            write(arena, "x", x.data(), x.dims());
+            write(arena, "w", w.data(), w.dims());
+            String out = CliOut.capture("tconv", "run", "--json", "--onnx", test.resolve("model.onnx").toString(), "--input", p("x"),
+                    "--weights", p("w"), "--output", p("y"));
+            JsonNode j = Json.MAPPER.readTree(out);
+            assertEquals("onnx", j.get("layout").asText(), out);
+            float[] y = Npy.read(dir.resolve("y.npy"), arena, NpyDtype.FLOAT32, want.dims()).data().toArray(ValueLayout.JAVA_FLOAT);
+            for (int i = 0; i < y.length; i++) assertEquals(want.data()[i], y[i], 1e-5 * (1 + Math.abs(want.data()[i])), "element " + i);
+        }
+    }
+
+    @Test
+    void bad_convtranspose_attributes_get_one_line_naming_the_value() {
+        String[][] cases = {
+                {"i=4,ic=2,oc=2,k=3,d=0", "dh must be >= 1, was 0"},
+                {"i=4,ic=6,oc=4,k=3,g=4", "group=4 must divide both ic=6 and oc=4"},
+                {"i=4,ic=2,oc=2,k=3,s=2,pt=1,pb=1,pl=1,pr=1,oph=2", "oph=2 must be < sh=2 or < dh=1 (ONNX output_padding)"},
+                {"i=-3,ic=2,oc=2,k=3", "ih must be >= 1, was -3"},
+        };
+        for (String[] c : cases) {
+            StringWriter err = new StringWriter();
+            var cli = KilnCli.commandLine();
+            cli.setErr(new PrintWriter(err));
+            int rc = cli.execute("tconv", "run", "--layer", c[0], "--input", p("x"), "--weights", p("w"), "--output", p("y"));
+            assertEquals(2, rc, c[0]);
+            assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+            assertTrue(err.toString().contains(c[1]), c[0] + ": " + err);
+        }
+    }
+
     private void write(Arena arena, String name, float[] values, long... shape) throws Exception {
         Npy.write(dir.resolve(name + ".npy"), new NpyArray(NpyDtype.FLOAT32, shape, arena.allocateFrom(ValueLayout.JAVA_FLOAT, values)));
     }

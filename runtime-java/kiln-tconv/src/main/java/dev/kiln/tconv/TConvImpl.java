@@ -23,6 +23,14 @@ public interface TConvImpl {
         return unsupported(backend);
     }
 
+    /**
+     * Why this implementation cannot compute {@code spec} (in int8 when {@code int8}), or empty when it can. int8
+     * follows TFLite, which defines 2-D, group 1, dilation 1 only ({@link TConvSpec#int8Unsupported()}).
+     */
+    default Optional<String> unsupported(TConvSpec spec, boolean int8) {
+        return int8 ? Optional.ofNullable(spec.int8Unsupported()) : Optional.empty();
+    }
+
     /** Whether {@link #int8} is implemented (ORT's ConvTranspose is float-only). */
     default boolean supportsInt8() { return true; }
 

@@ -6,7 +6,10 @@ import java.util.Locale;
 
 /**
  * The benchmark problems, selectable by name: {@code synthetic} (the authors' sweep, 216 configs),
- * {@code models} (26 layers of well-known generative and segmentation models) and {@code paper} (both, 242).
+ * {@code models} (26 TFLite-shaped layers of well-known generative and segmentation models, then
+ * {@link #onnxModels()}, layers that need the rest of ConvTranspose: 1-D, 3-D, groups, dilation),
+ * {@code tflite-models} (the 26 alone), {@code onnx-models} (the new ones alone) and {@code paper} (synthetic +
+ * the 26, 242: the configs of the paper's TFLite setting).
  *
  * <p>The paper reports 261 configs. Its authors' repository (gicLAB/SECDA-TFLite) has a 216-entry synthetic
  * sweep ({@code configs/tconv_models_synth.json}) and the model layers listed here; the remaining configs are
@@ -18,15 +21,17 @@ public final class TConvSuites {
 
     private TConvSuites() {}
 
-    public static List<String> names() { return List.of("synthetic", "models", "paper"); }
+    public static List<String> names() { return List.of("synthetic", "models", "tflite-models", "onnx-models", "paper"); }
 
     public static List<Layer> named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "synthetic" -> synthetic();
             case "models" -> models();
+            case "tflite-models" -> tfliteModels();
+            case "onnx-models" -> onnxModels();
             case "paper" -> {
                 List<Layer> all = new ArrayList<>(synthetic());
-                all.addAll(models());
+                all.addAll(tfliteModels());
                 yield List.copyOf(all);
             }
             default -> throw new IllegalArgumentException("unknown suite '" + name + "'; known: " + names());
@@ -45,8 +50,37 @@ public final class TConvSuites {
         return List.copyOf(out);
     }
 
-    /** Model layers as {@code [s, Oc, K, Ih, Iw, Ic]}, all SAME, batch 1. */
+    /** {@link #tfliteModels()} then {@link #onnxModels()}. */
     public static List<Layer> models() {
+        List<Layer> all = new ArrayList<>(tfliteModels());
+        all.addAll(onnxModels());
+        return List.copyOf(all);
+    }
+
+    /**
+     * Layers that need ONNX ConvTranspose beyond TFLite, batch 1, PyTorch's usual padding:
+     * HiFi-GAN V1's generator upsampling (ConvTranspose1d, kernel 16 / 4, stride 8 / 2, padding (k−s)/2; 100
+     * mel frames become 25 600 samples), a 3-D U-Net decoder (k2 s2, and k3 s2 padding 1 output_padding 1,
+     * 16³→32³ and 32³→64³), a grouped decoder layer (8 groups), a depthwise upsampler (group = channels, as FCN's
+     * bilinear-initialised ConvTranspose) and a dilated layer (d2, output_padding 1).
+     */
+    public static List<Layer> onnxModels() {
+        return List.of(
+                new Layer("hifigan_up1", TConvSpec.parse("rank=1,iw=100,ic=512,oc=256,k=16,s=8,pl=4,pr=4")),
+                new Layer("hifigan_up2", TConvSpec.parse("rank=1,iw=800,ic=256,oc=128,k=16,s=8,pl=4,pr=4")),
+                new Layer("hifigan_up3", TConvSpec.parse("rank=1,iw=6400,ic=128,oc=64,k=4,s=2,pl=1,pr=1")),
+                new Layer("hifigan_up4", TConvSpec.parse("rank=1,iw=12800,ic=64,oc=32,k=4,s=2,pl=1,pr=1")),
+                new Layer("unet3d_up1", TConvSpec.parse("i=16,ic=128,oc=64,k=2,s=2,pfront=0,pback=0")),
+                new Layer("unet3d_up2", TConvSpec.parse("i=32,ic=64,oc=32,k=2,s=2,pfront=0,pback=0")),
+                new Layer("unet3d_up3", TConvSpec.parse("i=16,ic=128,oc=64,k=3,s=2,pfront=1,pback=1,pt=1,pb=1,pl=1,pr=1,op=1")),
+                new Layer("unet3d_up4", TConvSpec.parse("i=32,ic=64,oc=32,k=3,s=2,pfront=1,pback=1,pt=1,pb=1,pl=1,pr=1,op=1")),
+                new Layer("grouped_up", TConvSpec.parse("i=32,ic=256,oc=256,k=4,s=2,pt=1,pb=1,pl=1,pr=1,g=8")),
+                new Layer("depthwise_up", TConvSpec.parse("i=64,ic=128,oc=128,k=4,s=2,pt=1,pb=1,pl=1,pr=1,g=128")),
+                new Layer("dilated_up", TConvSpec.parse("i=32,ic=128,oc=64,k=3,s=2,d=2,pt=2,pb=2,pl=2,pr=2,op=1")));
+    }
+
+    /** Model layers as {@code [s, Oc, K, Ih, Iw, Ic]}, all SAME, batch 1: TFLite's TRANSPOSE_CONV. */
+    public static List<Layer> tfliteModels() {
         int[][] layers = {
                 {2, 512, 5, 4, 4, 1024}, {2, 256, 5, 8, 8, 512}, {2, 128, 5, 16, 16, 256}, {2, 3, 5, 32, 32, 128},
                 {1, 128, 5, 7, 7, 256}, {2, 64, 5, 7, 7, 128}, {2, 1, 5, 14, 14, 64},

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class SuitesInt8Test {
     /** Model layers small enough for the exact scalar reference in a unit test (≤ 50M IOM MACs). */
     static List<TConvSuites.Layer> smallModelLayers() {
-        return TConvSuites.models().stream().filter(l -> l.spec().iomMacs() <= 50_000_000L).toList();
+        return TConvSuites.tfliteModels().stream().filter(l -> l.spec().iomMacs() <= 50_000_000L).toList();
     }
 
     @Test

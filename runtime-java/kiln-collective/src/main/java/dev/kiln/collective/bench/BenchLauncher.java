@@ -3,6 +3,7 @@ package dev.kiln.collective.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.collective.netlab.LossyNamespace;
+import dev.kiln.collective.netlab.VethNetwork;
 import dev.kiln.collective.nccl.NcclTransport;
 import dev.kiln.collective.rendezvous.WorkerJvm;
 
@@ -17,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the worker processes of one benchmark run: the same java and module path as this JVM, one
- * process per rank with torchrun-style variables (or one {@code mpirun} for the MPI transport), inside a
- * {@link LossyNamespace} when real loss is wanted. Reads rank 0's result line; kills every child and
+ * process per rank with torchrun-style variables (or one {@code mpirun} for the MPI transport). With
+ * {@code netns} every rank runs in its own namespace of a {@link VethNetwork} (MTU-1500 veths to a bridge
+ * that drops frames i.i.d.), for every transport alike; {@code mpirun} and its PMIx server run in the hub. Reads rank 0's result line; kills every child and
  * deletes the namespace on the way out, also on failure or Ctrl-C.
  */
 public final class BenchLauncher {
@@ -46,37 +48,46 @@ public final class BenchLauncher {
             throw new IllegalStateException("nccl transport unavailable: " + NcclTransport.unavailabilityCause());
         }
         if (cfg.loss() > 0 && !cfg.netns()) throw new IllegalArgumentException("loss > 0 needs the network namespace (real nft loss)");
-        LossyNamespace ns = null;
+        VethNetwork ns = null;
         List<Process> children = new ArrayList<>();
         Thread cleanup = null;
         try {
-            if (cfg.netns()) ns = LossyNamespace.create("kiln-ar-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet(), cfg.loss());
-            LossyNamespace nsFinal = ns;
+            if (cfg.netns()) ns = VethNetwork.create("kiln-ar" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet(), cfg.ranks(), cfg.loss());
+            VethNetwork nsFinal = ns;
             cleanup = new Thread(() -> {
                 for (Process p : children) p.descendants().forEach(ProcessHandle::destroyForcibly);
                 children.forEach(Process::destroyForcibly);
                 if (nsFinal != null) nsFinal.close();
             }, "kiln-bench-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            List<String> prefix = ns != null ? ns.exec() : List.of();
             Process rank0;
             if (cfg.transport().equals("mpi")) {
-                List<String> cmd = new ArrayList<>(prefix);
+                List<String> cmd = new ArrayList<>(ns != null ? ns.execHub() : List.of());
+                String ifInclude = ns != null ? VethNetwork.SUBNET + ".0/24" : "lo";
                 cmd.addAll(List.of("mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", Integer.toString(cfg.ranks()),
-                        "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
+                        "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", ifInclude, "--mca", "oob_tcp_if_include", ns != null ? "br0" : "lo",
                         "--mca", "btl_tcp_port_min_v4", Integer.toString(LossyNamespace.MPI_PORT_BASE),
                         "--mca", "btl_tcp_port_range_v4", Integer.toString(LossyNamespace.PORT_RANGE)));
+                if (ns != null) { // each rank enters its own namespace; mpirun's rank variable names it
+                    String rankNs = ns.namespace(0).substring(0, ns.namespace(0).length() - 1);
+                    cmd.addAll(List.of("sh", "-c", "exec ip netns exec " + rankNs + "$OMPI_COMM_WORLD_RANK \"$@\"", "kiln-rank"));
+                }
                 cmd.addAll(javaCommand());
                 cmd.addAll(workerArgs(cfg));
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
                 pb.environment().put("OMPI_MCA_opal_signal", "");
+                if (ns != null) {
+                    // PMIx clients reach mpirun over TCP: from another namespace only through the hub's bridge address.
+                    pb.environment().put("PMIX_MCA_ptl_tcp_remote_connections", "1");
+                    pb.environment().put("PMIX_MCA_ptl_tcp_if_include", "br0");
+                }
                 rank0 = pb.start();
                 children.add(rank0);
             } else {
                 rank0 = null;
                 int port = LossyNamespace.CONTROL_PORT + (ns != null ? 0 : (int) (ProcessHandle.current().pid() % 5000));
                 for (int r = 0; r < cfg.ranks(); r++) {
-                    List<String> cmd = new ArrayList<>(prefix);
+                    List<String> cmd = new ArrayList<>(ns != null ? ns.exec(r) : List.of());
                     cmd.addAll(javaCommand());
                     cmd.addAll(workerArgs(cfg));
                     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -84,8 +95,9 @@ public final class BenchLauncher {
                     Map<String, String> env = pb.environment();
                     env.put("RANK", Integer.toString(r));
                     env.put("WORLD_SIZE", Integer.toString(cfg.ranks()));
-                    env.put("MASTER_ADDR", "127.0.0.1");
+                    env.put("MASTER_ADDR", ns != null ? VethNetwork.address(0) : "127.0.0.1");
                     env.put("MASTER_PORT", Integer.toString(port));
+                    if (ns != null) env.put(BenchWorker.DATA_ADDRESS_VARIABLE, VethNetwork.address(r));
                     Process p = pb.start();
                     children.add(p);
                     if (r == 0) rank0 = p;

@@ -34,6 +34,15 @@ import java.util.Map;
  * returns the gathered result; other ranks return null.
  */
 public final class BenchWorker {
+    /** The address a rank binds its data sockets to (its veth address in the lab); loopback when unset. */
+    public static final String DATA_ADDRESS_VARIABLE = "KILN_DATA_ADDRESS";
+
+    /**
+     * SO_RCVBUF asked per rank (forced past rmem_max where root): a 64 MiB allreduce sends each rank 48 MiB per
+     * phase, and a rank descheduled on a 2-core machine must not lose it to a full queue.
+     */
+    static final int RECEIVE_BUFFER_BYTES = 128 << 20;
+
     private BenchWorker() {}
 
     /**
@@ -90,6 +99,7 @@ public final class BenchWorker {
 
     public static Map<String, Object> run(BenchConfig cfg) {
         LaunchEnvironment env = LaunchEnvironment.detect();
+        String dataAddress = System.getenv().getOrDefault(DATA_ADDRESS_VARIABLE, "127.0.0.1");
         ControlChannel control = null;
         Communicator comm = null;
         LossyAllReduce lossy = null;
@@ -100,11 +110,11 @@ public final class BenchWorker {
                 int port = cfg.netns() ? LossyNamespace.UDP_PORT_BASE + env.rank() : 0;
                 LossyOptions opt = LossyOptions.defaults().withPolicy(cfg.policy()).withPhaseDeadline(cfg.phaseDeadline())
                         .withAssumedLossRate(cfg.loss());
-                lossy = new UdpGroup("127.0.0.1", port, cfg.datagramBytes(), 64 << 20).join(control, opt);
+                lossy = new UdpGroup(dataAddress, port, cfg.datagramBytes(), RECEIVE_BUFFER_BYTES).join(control, opt);
             }
             case "tcp" -> {
                 control = ControlChannel.connect(env, Duration.ofSeconds(60));
-                comm = new TcpRingCommunicator(control, "127.0.0.1", cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
+                comm = new TcpRingCommunicator(control, dataAddress, cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
             }
             case "mpi" -> comm = mpi = new MpiCommunicator();
             default -> throw new IllegalArgumentException("transport " + cfg.transport() + " has no worker");

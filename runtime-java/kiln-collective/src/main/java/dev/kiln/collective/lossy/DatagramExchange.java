@@ -175,6 +175,7 @@ public final class DatagramExchange implements AutoCloseable {
                 fabric.send(peer, codec.encodeEnd(sendBuf, jobId, seq, step, phase, rank, tensor, out[peer].chunk(), (int) sent[peer]));
             }
         }
+        fabric.flush(); // a fabric that batches sends (UDP GSO) may still hold the last burst and the markers
         boolean expired = false;
         long quiet = Math.max(MIN_QUIET_NANOS, deadlineNanos / 8);
         boolean doneSent = false;
@@ -226,6 +227,7 @@ public final class DatagramExchange implements AutoCloseable {
                 if (!complete()) LockSupport.parkNanos(BATCH_WAIT_NANOS);
             }
         }
+        fabric.flush(); // DONE notes and resends must not wait in a staging buffer while this rank computes
         boolean[] finished = new boolean[size];
         for (int p = 0; p < size; p++) finished[p] = p == rank || in[p] == null || ended[p] || received[p] == expected[p];
         PhaseReport report = new PhaseReport(rank, seq, step, phaseName, System.nanoTime() - start, expired,
@@ -448,7 +450,7 @@ public final class DatagramExchange implements AutoCloseable {
         while (System.nanoTime() < until) {
             boolean settled = true;
             for (Retained r : retained) settled &= r.settled(rank);
-            if (settled) return;
+            if (settled) break;
             if (System.nanoTime() >= probeAt) {
                 for (Retained r : retained) if (!r.settled(rank)) probeUnsettled(r);
                 probeAt = System.nanoTime() + probeBackoff;
@@ -458,6 +460,7 @@ public final class DatagramExchange implements AutoCloseable {
                 if (this.in == null) handleIdle(recvBuf);
             }
         }
+        fabric.flush();
     }
 
     /** Between phases only resend requests and completion notes matter; data of later phases is stashed. */

@@ -1,7 +1,7 @@
 package dev.kiln.collective.lossy;
 
 import dev.kiln.collective.rendezvous.ControlChannel;
-import dev.kiln.collective.wire.UdpDatagramFabric;
+import dev.kiln.collective.wire.UdpFabric;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Joins a lossy allreduce group over real UDP: binds this rank's datagram socket, publishes its address
  * over the control channel, and learns everyone else's. The job id comes from the control channel, so a
- * stray datagram from an earlier run on the same port is rejected as foreign.
+ * stray datagram from an earlier run on the same port is rejected as foreign. The socket is opened on the
+ * path {@link UdpFabric#selected()} picks: UDP GSO/GRO through FFM where the kernel offers it, else NIO.
  *
  * @param bindHost       address to bind (loopback or a namespace address)
  * @param port           0 for any free port, or a fixed data port (so that a firewall rule can target it)
@@ -25,7 +26,7 @@ public record UdpGroup(String bindHost, int port, int datagramBytes, int socketB
     }
 
     public LossyAllReduce join(ControlChannel control, LossyOptions options) {
-        UdpDatagramFabric fabric = new UdpDatagramFabric(control.rank(), new InetSocketAddress(bindHost, port), datagramBytes, socketBuffer);
+        UdpFabric fabric = UdpFabric.open(control.rank(), new InetSocketAddress(bindHost, port), datagramBytes, socketBuffer);
         InetSocketAddress me = fabric.localAddress();
         byte[][] all = control.allGather((me.getHostString() + ":" + me.getPort()).getBytes(StandardCharsets.UTF_8));
         List<InetSocketAddress> peers = new ArrayList<>();

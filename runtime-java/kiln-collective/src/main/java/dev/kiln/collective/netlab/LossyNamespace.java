@@ -24,7 +24,9 @@ import java.util.stream.Collectors;
  * </pre>
  * The control channel's port is outside every range, so it is never dropped. Loopback delivers in
  * order and the input hook sees every packet once, so each directed datagram is lost i.i.d. with
- * probability p. Needs root (ip netns, nft); {@link #unavailabilityCause()} says why not. Deleting the
+ * probability p; {@code lo} gets {@code gso_max_segs 1} so that this holds for UDP GSO sends too. The
+ * benchmark uses {@link VethNetwork} (MTU 1500) instead; this single-namespace lab stays for the training
+ * demo, whose rules can aim at one phase. Needs root (ip netns, nft); {@link #unavailabilityCause()} says why not. Deleting the
  * namespace removes its rules with it; {@link #close} also kills processes still inside.
  */
 public final class LossyNamespace implements AutoCloseable {
@@ -82,7 +84,9 @@ public final class LossyNamespace implements AutoCloseable {
         Shell.run(List.of("ip", "netns", "add", name), null);
         LossyNamespace ns = new LossyNamespace(name, loss);
         try {
-            Shell.run(List.of("ip", "-n", name, "link", "set", "lo", "up"), null);
+            // gso_max_segs 1: a UDP GSO send is cut into datagrams as it leaves, before the input hook, which would
+            // otherwise see (and drop) a whole 64 KB burst of 44 datagrams as one packet.
+            Shell.run(List.of("ip", "-n", name, "link", "set", "lo", "gso_max_segs", "1", "up"), null);
             Shell.run(List.of("ip", "netns", "exec", name, "nft", "-f", "-"), ruleset(loss, udpPhases));
             return ns;
         } catch (RuntimeException e) {
@@ -139,7 +143,7 @@ public final class LossyNamespace implements AutoCloseable {
                 udpField(snmp, "RcvbufErrors"));
     }
 
-    private static long udpField(String snmp, String field) {
+    static long udpField(String snmp, String field) {
         String[] header = null;
         for (String line : snmp.split("\n")) {
             if (!line.startsWith("Udp:")) continue;

@@ -11,7 +11,11 @@ public interface DatagramFabric extends AutoCloseable {
 
     int size();
 
-    /** Sends the remaining bytes of {@code datagram} to {@code peer}; may silently lose it. Never blocks for long. */
+    /**
+     * Sends the remaining bytes of {@code datagram} to {@code peer}, or stages them to go with the next ones;
+     * may silently lose it (that is loss). Never blocks for long. A local I/O error other than a refused port
+     * is thrown, never counted as loss.
+     */
     void send(int peer, ByteBuffer datagram);
 
     /**
@@ -20,6 +24,12 @@ public interface DatagramFabric extends AutoCloseable {
      * The sender's rank is NOT known from the fabric: it is read (and verified) from the header.
      */
     boolean receive(ByteBuffer into, long deadlineNanos);
+
+    /**
+     * Hands datagrams that {@link #send} may have staged (to send several in one system call) to the network.
+     * A fabric also flushes before {@link #receive} waits, so only a caller about to stop receiving needs this.
+     */
+    default void flush() {}
 
     /** Largest datagram this fabric sends as one packet. */
     int maxDatagramBytes();

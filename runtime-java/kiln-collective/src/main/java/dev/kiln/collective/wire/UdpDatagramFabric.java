@@ -3,6 +3,7 @@ package dev.kiln.collective.wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -16,7 +17,8 @@ import java.util.List;
  * datagrams in flight). A full send buffer is retried briefly and then counted as a local drop: this
  * transport never blocks for long. Loss on the wire is whatever the network (or an nftables rule) does.
  */
-public final class UdpDatagramFabric implements DatagramFabric {
+public final class UdpDatagramFabric implements UdpFabric {
+    public static final String PATH = "nio DatagramChannel (one system call per datagram)";
     private final DatagramChannel channel;
     private final Selector selector;
     private final int rank;
@@ -45,6 +47,7 @@ public final class UdpDatagramFabric implements DatagramFabric {
         }
     }
 
+    @Override
     public InetSocketAddress localAddress() {
         try {
             return (InetSocketAddress) channel.getLocalAddress();
@@ -54,6 +57,7 @@ public final class UdpDatagramFabric implements DatagramFabric {
     }
 
     /** The receive buffer the kernel granted (it silently caps at net.core.rmem_max). */
+    @Override
     public int receiveBufferBytes() {
         try {
             return channel.getOption(StandardSocketOptions.SO_RCVBUF);
@@ -62,6 +66,7 @@ public final class UdpDatagramFabric implements DatagramFabric {
         }
     }
 
+    @Override
     public void connectPeers(List<InetSocketAddress> addresses) {
         this.peers = addresses.toArray(InetSocketAddress[]::new);
     }
@@ -71,7 +76,15 @@ public final class UdpDatagramFabric implements DatagramFabric {
     @Override public int maxDatagramBytes() { return maxDatagramBytes; }
 
     /** Datagrams this rank could not hand to its own kernel (send buffer full for too long). */
+    @Override
     public long sendBufferDrops() { return sendBufferDrops; }
+
+    /** NIO cannot read SO_RXQ_OVFL: the bench reads the namespace's RcvbufErrors instead. */
+    @Override
+    public long receiveBufferDrops() { return -1; }
+
+    @Override
+    public String path() { return PATH; }
 
     @Override
     public void send(int peer, ByteBuffer datagram) {
@@ -82,10 +95,13 @@ public final class UdpDatagramFabric implements DatagramFabric {
             }
             sendBufferDrops++;
             datagram.position(datagram.limit());
-        } catch (IOException e) {
+        } catch (PortUnreachableException e) {
             // ECONNREFUSED from an ICMP port-unreachable (a dead peer) is loss, not failure, for a lossy transport.
             sendBufferDrops++;
             datagram.position(datagram.limit());
+        } catch (IOException e) {
+            // EPERM (a firewall), EMSGSIZE, a closed channel: a local error, never loss. NIO gives the errno's text only.
+            throw new UncheckedIOException("udp rank " + rank + ": send to rank " + peer + " failed: " + e, e);
         }
     }
 
@@ -103,8 +119,10 @@ public final class UdpDatagramFabric implements DatagramFabric {
                 selector.select(Math.max(1, waitNanos / 1_000_000));
                 selector.selectedKeys().clear();
             }
+        } catch (PortUnreachableException e) {
+            return false; // an ICMP port-unreachable for an earlier send to a dead peer: loss, reported late
         } catch (IOException e) {
-            return false;
+            throw new UncheckedIOException("udp rank " + rank + ": receive failed: " + e, e);
         }
     }
 

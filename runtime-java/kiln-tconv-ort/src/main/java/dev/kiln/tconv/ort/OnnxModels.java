@@ -9,6 +9,7 @@ import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.DynamicMessage;
+import dev.kiln.tconv.OnnxLayout;
 import dev.kiln.tconv.TConvSpec;
 
 import java.nio.ByteBuffer;
@@ -46,8 +47,10 @@ public final class OnnxModels {
         FileDescriptorProto proto = FileDescriptorProto.newBuilder().setName("kiln_onnx_subset.proto").setPackage("onnx").setSyntax("proto3")
                 .addMessageType(message("OperatorSetIdProto", field("domain", 1, S, false, null), field("version", 2, I64, false, null)))
                 .addMessageType(message("TensorProto", field("dims", 1, I64, true, null), field("data_type", 2, I32, false, null),
+                        field("float_data", 4, Type.TYPE_FLOAT, true, null),
                         field("name", 8, S, false, null), field("raw_data", 9, Type.TYPE_BYTES, false, null)))
                 .addMessageType(message("AttributeProto", field("name", 1, S, false, null), field("i", 3, I64, false, null),
+                        field("s", 4, Type.TYPE_BYTES, false, null),
                         field("ints", 8, I64, true, null), field("type", 20, I32, false, null)))
                 .addMessageType(message("NodeProto", field("input", 1, S, true, null), field("output", 2, S, true, null),
                         field("name", 3, S, false, null), field("op_type", 4, S, false, null),
@@ -69,6 +72,9 @@ public final class OnnxModels {
             throw new IllegalStateException("ONNX subset descriptor is invalid: " + e.getMessage(), e);
         }
     }
+
+    /** The message type of the ONNX subset, for {@code dev.kiln.tconv.onnx.OnnxFiles} (same module). */
+    public static Descriptor type(String name) { return FILE.findMessageTypeByName(name); }
 
     private static DynamicMessage.Builder builder(String type) {
         Descriptor d = FILE.findMessageTypeByName(type);
@@ -110,44 +116,49 @@ public final class OnnxModels {
     }
 
     /**
-     * {@code ConvTranspose} for {@code spec} in ONNX's NCHW: input {@code x [N, Ic, Ih, Iw]}, output
-     * {@code y [N, Oc, Oh, Ow]}, weights {@code W [Ic, Oc, Kh, Kw]} and bias {@code B [Oc]} as initializers.
-     * Crops become {@code pads}; SAME with {@code K < s} (where TFLite's output is larger than the scatter
-     * result) adds {@code output_padding}.
+     * {@code ConvTranspose} for {@code spec} in ONNX's layouts: input {@code x [N, Ic, spatial…]}, output
+     * {@code y [N, Oc, spatial…]}, weights {@code W [Ic, Oc/group, k…]} and bias {@code B [Oc]} as initializers.
+     * Crops become {@code pads}; output padding (ONNX's, or TFLite SAME with {@code K < s}, where TFLite's output
+     * is larger than the scatter result) becomes {@code output_padding}.
      */
-    public static byte[] convTranspose(TConvSpec s, float[] ohwiWeights, float[] bias) {
-        float[] w = new float[ohwiWeights.length];
-        for (int oc = 0; oc < s.oc(); oc++)
-            for (int ky = 0; ky < s.kh(); ky++)
-                for (int kx = 0; kx < s.kw(); kx++)
-                    for (int c = 0; c < s.ic(); c++)
-                        w[((c * s.oc() + oc) * s.kh() + ky) * s.kw() + kx] = ohwiWeights[((oc * s.kh() + ky) * s.kw() + kx) * s.ic() + c];
-        int padH = (s.ih() - 1) * s.sh() + s.kh() - s.padTop() - s.padBottom();
-        int padW = (s.iw() - 1) * s.sw() + s.kw() - s.padLeft() - s.padRight();
-        int extraH = s.oh() - padH, extraW = s.ow() - padW;
+    public static byte[] convTranspose(TConvSpec s, float[] kilnWeights, float[] bias) {
+        float[] w = OnnxLayout.weightsToOnnx(s, kilnWeights);
+        int r = s.rank();
+        long[] k = tail(r, s.kd(), s.kh(), s.kw()), st = tail(r, s.sd(), s.sh(), s.sw()), dil = tail(r, s.dd(), s.dh(), s.dw());
+        long[] begin = tail(r, s.padFront(), s.padTop(), s.padLeft()), end = tail(r, s.padBack(), s.padBottom(), s.padRight());
+        long[] extra = tail(r, s.outputPadding(0), s.outputPadding(1), s.outputPadding(2));
+        long[] pads = new long[2 * r];
+        System.arraycopy(begin, 0, pads, 0, r);
+        System.arraycopy(end, 0, pads, r, r);
         DynamicMessage.Builder node = builder("NodeProto");
         set(set(node, "name", "tconv"), "op_type", "ConvTranspose");
         add(node, "input", "x");
         add(node, "input", "W");
         add(node, "input", "B");
         add(node, "output", "y");
-        add(node, "attribute", intsAttr("kernel_shape", s.kh(), s.kw()));
-        add(node, "attribute", intsAttr("strides", s.sh(), s.sw()));
-        add(node, "attribute", intsAttr("pads", s.padTop(), s.padLeft(), s.padBottom(), s.padRight()));
-        add(node, "attribute", intsAttr("dilations", 1, 1));
-        add(node, "attribute", intAttr("group", 1));
-        if (extraH != 0 || extraW != 0) add(node, "attribute", intsAttr("output_padding", extraH, extraW));
+        add(node, "attribute", intsAttr("kernel_shape", k));
+        add(node, "attribute", intsAttr("strides", st));
+        add(node, "attribute", intsAttr("pads", pads));
+        add(node, "attribute", intsAttr("dilations", dil));
+        add(node, "attribute", intAttr("group", s.group()));
+        if (java.util.Arrays.stream(extra).anyMatch(v -> v != 0)) add(node, "attribute", intsAttr("output_padding", extra));
         DynamicMessage.Builder graph = builder("GraphProto");
         set(graph, "name", "kiln_tconv");
         add(graph, "node", node.build());
-        add(graph, "initializer", floatTensor("W", w, s.ic(), s.oc(), s.kh(), s.kw()));
+        add(graph, "initializer", floatTensor("W", w, OnnxLayout.weightShape(s)));
         add(graph, "initializer", floatTensor("B", bias == null ? new float[s.oc()] : bias, s.oc()));
-        add(graph, "input", floatInput("x", s.n(), s.ic(), s.ih(), s.iw()));
-        add(graph, "output", floatInput("y", s.n(), s.oc(), s.oh(), s.ow()));
+        add(graph, "input", floatInput("x", OnnxLayout.inputShape(s)));
+        add(graph, "output", floatInput("y", OnnxLayout.outputShape(s)));
         DynamicMessage.Builder model = builder("ModelProto");
         set(set(model, "ir_version", IR_VERSION), "producer_name", "kiln");
         set(model, "graph", graph.build());
         add(model, "opset_import", set(set(builder("OperatorSetIdProto"), "domain", ""), "version", (long) OPSET).build());
         return model.build().toByteArray();
+    }
+
+    /** The last {@code rank} of (depth, height, width). */
+    private static long[] tail(int rank, long d, long h, long w) {
+        long[] all = {d, h, w};
+        return java.util.Arrays.copyOfRange(all, 3 - rank, 3);
     }
 }

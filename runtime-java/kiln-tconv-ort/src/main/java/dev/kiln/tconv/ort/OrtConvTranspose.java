@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.Event;
+import dev.kiln.tconv.OnnxLayout;
 import dev.kiln.tconv.TConvImpl;
 import dev.kiln.tconv.TConvOp;
 import dev.kiln.tconv.TConvSpec;
@@ -24,7 +25,7 @@ import java.util.Optional;
 /**
  * ONNX Runtime's CPU {@code ConvTranspose} (MLAS SGEMM + Col2im, i.e. IOM) as an independent fp32 oracle and
  * as the CPU performance peer: a one-node model ({@link OnnxModels}), one session per layer, reused, with
- * 2 intra-op threads (the cores Kiln's kernels use), ORT's default thread spinning. ORT is NCHW; the NHWC↔NCHW transposes happen outside
+ * 2 intra-op threads (the cores Kiln's kernels use), ORT's default thread spinning. ORT is NC[D]HW; the channels-last↔channels-first transposes happen outside
  * the timed {@code session.run}, so the event's time is ORT's ConvTranspose alone.
  */
 public final class OrtConvTranspose implements TConvImpl {
@@ -83,7 +84,7 @@ public final class OrtConvTranspose implements TConvImpl {
                 this.session = env.createSession(model, options);
             }
             this.nchw = ByteBuffer.allocateDirect(Math.toIntExact(4 * spec.inputElements())).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            this.input = OnnxTensor.createTensor(env, nchw, new long[]{spec.n(), spec.ic(), spec.ih(), spec.iw()});
+            this.input = OnnxTensor.createTensor(env, nchw, OnnxLayout.inputShape(spec));
         }
 
         @Override public TConvSpec spec() { return spec; }
@@ -93,7 +94,7 @@ public final class OrtConvTranspose implements TConvImpl {
         @Override
         public Event run(Buffer in, Buffer out) {
             MemorySegment x = in.hostSegment(), y = out.hostSegment();
-            int hw = spec.ih() * spec.iw(), ic = spec.ic();
+            int hw = spec.id() * spec.ih() * spec.iw(), ic = spec.ic();
             for (int n = 0; n < spec.n(); n++)
                 for (int p = 0; p < hw; p++)
                     for (int c = 0; c < ic; c++)
@@ -102,7 +103,7 @@ public final class OrtConvTranspose implements TConvImpl {
             try (OrtSession.Result result = session.run(Map.of("x", input))) {
                 long elapsed = System.nanoTime() - t0;
                 FloatBuffer r = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                int ohw = spec.oh() * spec.ow(), oc = spec.oc();
+                int ohw = spec.od() * spec.oh() * spec.ow(), oc = spec.oc();
                 for (int n = 0; n < spec.n(); n++)
                     for (int c = 0; c < oc; c++)
                         for (int p = 0; p < ohw; p++)

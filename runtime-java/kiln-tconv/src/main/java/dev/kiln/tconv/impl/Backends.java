@@ -27,6 +27,19 @@ final class Backends {
         return isCpu(d) ? Range.of1D(1, 1) : Range.of1D(Math.max(items, 1), GROUP);
     }
 
+    /** Throws the reason when {@code impl} cannot compute {@code s}. */
+    static void requireSupported(dev.kiln.tconv.TConvImpl impl, TConvSpec s, boolean int8) {
+        impl.unsupported(s, int8).ifPresent(why -> { throw new IllegalArgumentException(why); });
+    }
+
+    /** IOM and zero-insertion: 1-D (as one row) and 2-D, group 1, no dilation; the rest is MM2IM's. */
+    static Optional<String> tfliteOnly(String impl, TConvSpec s, boolean int8) {
+        if (s.rank() == 3 || s.group() != 1 || s.dh() != 1 || s.dw() != 1) {
+            return Optional.of(impl + " covers 1-D and 2-D layers with group 1 and no dilation; " + s.label() + " needs mm2im");
+        }
+        return int8 ? Optional.ofNullable(s.int8Unsupported()) : Optional.empty();
+    }
+
     static void checkLengths(TConvSpec s, int input, int weights, int bias) {
         dev.kiln.tconv.reference.TConvReference.checkLengths(s, input < 0 ? s.inputElements() : input, weights, bias);
     }

@@ -32,7 +32,11 @@ public final class Iom implements TConvImpl {
     }
 
     @Override
+    public Optional<String> unsupported(TConvSpec s, boolean int8) { return Backends.tfliteOnly(name(), s, int8); }
+
+    @Override
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
+        Backends.requireSupported(this, s, false);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packIomFp32(s, weights) : weights);
@@ -48,6 +52,7 @@ public final class Iom implements TConvImpl {
 
     @Override
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        Backends.requireSupported(this, s, true);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, false)) : u.bytes(weights);

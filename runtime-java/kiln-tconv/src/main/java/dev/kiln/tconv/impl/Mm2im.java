@@ -17,8 +17,9 @@ import static dev.kiln.tconv.impl.KernelOp.OUTPUT;
 
 /**
  * MM2IM: only the taps that land inside the output, summed output-stationary, rows finished in order
- * (kernel {@code mm2im_f32} / {@code mm2im_i8}). On cpu the weights are packed in channel blocks for the
- * register tiles; OpenCL and CUDA read OHWI as given.
+ * (kernel {@code mm2im_f32} / {@code mm2im_i8}). fp32 covers every ConvTranspose (1-D to 3-D, dilations,
+ * groups, output padding); int8 the TFLite subset. On cpu the weights are packed in channel blocks for the
+ * register tiles; OpenCL and CUDA read {@code [Oc, Kd, Kh, Kw, Ic/group]} as given.
  */
 public final class Mm2im implements TConvImpl {
     /** Stateless: one instance serves every device and layer ({@link dev.kiln.tconv.TConvImpls}). */
@@ -39,6 +40,7 @@ public final class Mm2im implements TConvImpl {
     @Override
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
         if (FpgaMm2im.isFpga(d.backendName())) throw new IllegalArgumentException(FpgaMm2im.unsupported(d.backendName(), false, null).orElseThrow());
+        Backends.requireSupported(this, s, false);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packMm2imFp32(s, weights) : weights);
@@ -48,6 +50,7 @@ public final class Mm2im implements TConvImpl {
 
     @Override
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        Backends.requireSupported(this, s, true);
         if (FpgaMm2im.isFpga(d.backendName())) return FpgaMm2im.int8(d, s, weights, bias, inZp, rq);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);

@@ -36,6 +36,7 @@ public final class ReferenceImpl implements TConvImpl {
 
     @Override
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        Backends.requireSupported(this, s, true);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         return new HostOp(d, s, 1, (in, out) -> {
             byte[] y = TConvReference.int8(s, in.toArray(ValueLayout.JAVA_BYTE), weights, bias, inZp, rq);

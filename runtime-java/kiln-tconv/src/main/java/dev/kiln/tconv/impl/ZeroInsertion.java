@@ -30,7 +30,11 @@ public final class ZeroInsertion implements TConvImpl {
     }
 
     @Override
+    public Optional<String> unsupported(TConvSpec s, boolean int8) { return Backends.tfliteOnly(name(), s, int8); }
+
+    @Override
     public TConvOp fp32(Device d, TConvSpec s, float[] weights, float[] bias) {
+        Backends.requireSupported(this, s, false);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = u.floats(Backends.isCpu(d) ? CpuWeights.packFp32(s, weights, true) : FlippedWeights.of(s, weights));
@@ -43,6 +47,7 @@ public final class ZeroInsertion implements TConvImpl {
 
     @Override
     public TConvOp int8(Device d, TConvSpec s, byte[] weights, int[] bias, int inZp, Requantizer rq) {
+        Backends.requireSupported(this, s, true);
         Backends.checkLengths(s, -1, weights.length, bias == null ? -1 : bias.length);
         Uploads u = new Uploads(d);
         Buffer w = Backends.isCpu(d) ? u.ints(CpuWeights.packInt8(s, weights, true)) : u.bytes(FlippedWeights.of(s, weights));

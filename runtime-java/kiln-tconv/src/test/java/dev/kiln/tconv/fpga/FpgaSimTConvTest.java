@@ -73,7 +73,7 @@ class FpgaSimTConvTest {
     void every_model_layer_fits_the_accelerator_and_the_small_ones_are_bit_exact() {
         long seed = System.nanoTime();
         List<String> checked = new ArrayList<>();
-        for (TConvSuites.Layer l : TConvSuites.models()) {
+        for (TConvSuites.Layer l : TConvSuites.tfliteModels()) {
             TConvSpec s = l.spec();
             Mm2imLayer layer = new Mm2imLayer(s.ih(), s.iw(), s.ic(), s.oc(), s.kh(), s.kw(), s.sh(), s.sw(), s.padTop(), s.padLeft(),
                     s.oh(), s.ow(), 0, 0);
