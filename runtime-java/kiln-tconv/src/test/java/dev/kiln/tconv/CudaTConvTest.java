@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every TCONV kernel implementation on the CUDA backend, through the public API ({@link TConvImpls},
  * {@link TConvRunner}), against the references the cpu and OpenCL tests use: fp32 against the fp64 loops,
- * int8 bit-exact against the exact integer loops with both roundings, on random layers and on the
- * synthetic suite and the model layers. Without a GPU every test skips with the driver's reason.
+ * int8 bit-exact against the exact integer loops with both roundings, on random layers (TFLite-shaped and
+ * every ConvTranspose attribute) and on the synthetic suite and the model layers. Without a GPU every
+ * test skips with the driver's reason.
  */
 class CudaTConvTest {
     private static Device cuda;
@@ -79,6 +80,41 @@ class CudaTConvTest {
             for (TConvImpl impl : onCuda()) {
                 byte[] y = TConvRunner.int8(impl, dev, s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);
                 assertArrayEquals(ref, y, impl.name() + " on cuda, " + rounding + " rounding, " + s + " seed=" + seed);
+            }
+        }
+    }
+
+    /** Every ConvTranspose attribute (rank 1–3, dilations, groups and depthwise, output padding), as GeneralSpecsTest on cpu/OpenCL. */
+    @RepeatedTest(40)
+    void fp32_every_attribute_matches_fp64() {
+        Device dev = gpu();
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        TConvSpec s = RandomSpecs.general(new SplittableRandom(seed));
+        TConvData.Fp32 d = TConvData.fp32(s, seed);
+        double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
+        int checked = 0;
+        for (TConvImpl impl : onCuda()) {
+            if (impl.unsupported(s, false).isPresent()) continue;
+            float[] y = TConvRunner.fp32(impl, dev, s, d.input(), d.weights(), d.bias());
+            TConvVerifier.Result r = TConvVerifier.compareFp32(impl.name(), "cuda", s, ref, y, seed);
+            assertTrue(r.passed(), impl.name() + " on cuda vs fp64: rel " + r.relError() + " " + s.label() + " seed=" + seed);
+            checked++;
+        }
+        assertTrue(checked >= 1, "some implementation must cover every layer on cuda: " + s.label() + " seed=" + seed);
+    }
+
+    @Test
+    void int8_with_output_padding_is_bit_exact() {
+        Device dev = gpu();
+        TConvSpec s = TConvSpec.parse("n=2,ih=5,iw=6,ic=19,oc=37,k=3,s=2,pt=1,pb=1,pl=1,pr=0,oph=1,opw=1");
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        TConvData.Int8 q = TConvData.int8(s, seed);
+        for (Rounding rounding : Rounding.values()) {
+            Requantizer rq = q.quant().requantizer(s.oc(), rounding);
+            byte[] ref = TConvReference.int8(s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
+            for (TConvImpl impl : onCuda()) {
+                byte[] y = TConvRunner.int8(impl, dev, s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
+                assertArrayEquals(ref, y, impl.name() + " on cuda " + rounding + " seed=" + seed);
             }
         }
     }
