@@ -137,29 +137,29 @@ KERNEL void split_kv_decode(GLOBAL const float* RESTRICT q, GLOBAL const float* 
 /*
  * out[r] = merge of n states: M = max lse_i, w_i = exp(lse_i - M), O = sum w_i O_i / sum w_i,
  * LSE = M + log sum w_i; all shards empty (lse = -inf) gives (0, -inf). State i of row r is at
- * o[o_off + i*o_shard + r*o_row ...] and lse[l_off + i*l_shard + r*l_row]. One item per row.
+ * o[o_off + i*o_shard + r*o_row ...] and lse[l_off + i*l_shard + r*l_row]. One item per output element
+ * (row, d), so neighbouring items read neighbouring O elements and a GPU gets rows * dim threads, not
+ * rows; each item recomputes its row's n weights (n is small, the LSEs are shared in cache), in the same
+ * order as a per-row loop would, so the result does not depend on the launch shape.
  */
 KERNEL void merge_states(GLOBAL const float* o, GLOBAL const float* lse, GLOBAL float* RESTRICT out_o, GLOBAL float* RESTRICT out_lse,
                          int n, int rows, int dim, int o_off, int o_shard, int o_row, int l_off, int l_shard, int l_row) {
-    int r = (int) global_id(0);
-    if (r >= rows) return;
+    long e = (long) global_id(0);
+    if (e >= (long) rows * dim) return;
+    int r = (int) (e / dim), d = (int) (e % dim);
     float mx = NEG_INF;
     for (int i = 0; i < n; i++) mx = nan_max(mx, lse[l_off + (long) i * l_shard + (long) r * l_row]);
     if (mx == NEG_INF) {
-        for (int d = 0; d < dim; d++) out_o[(long) r * dim + d] = 0.0f;
-        out_lse[r] = NEG_INF;
+        out_o[e] = 0.0f;
+        if (d == 0) out_lse[r] = NEG_INF;
         return;
     }
-    float sum = 0.0f;
-    for (int i = 0; i < n; i++) sum += exp(lse[l_off + (long) i * l_shard + (long) r * l_row] - mx);
-    float inv = 1.0f / sum;
-    for (int d = 0; d < dim; d++) {
-        float x = 0.0f;
-        for (int i = 0; i < n; i++) {
-            float w = exp(lse[l_off + (long) i * l_shard + (long) r * l_row] - mx);
-            x = fma(w, o[o_off + (long) i * o_shard + (long) r * o_row + d], x);
-        }
-        out_o[(long) r * dim + d] = x * inv;
+    float sum = 0.0f, x = 0.0f;
+    for (int i = 0; i < n; i++) {
+        float w = exp(lse[l_off + (long) i * l_shard + (long) r * l_row] - mx);
+        sum += w;
+        x = fma(w, o[o_off + (long) i * o_shard + (long) r * o_row + d], x);
     }
-    out_lse[r] = mx + log(sum);
+    out_o[e] = x * (1.0f / sum);
+    if (d == 0) out_lse[r] = mx + log(sum);
 }

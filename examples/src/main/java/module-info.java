@@ -3,4 +3,5 @@ module dev.kiln.examples {
     requires dev.kiln.tconv;
     requires dev.kiln.attention;
     requires dev.kiln.collective;
+    requires dev.kiln.inference;
 }

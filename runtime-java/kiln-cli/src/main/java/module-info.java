@@ -3,6 +3,7 @@ module dev.kiln.cli {
     requires dev.kiln.tconv;
     requires dev.kiln.tconv.ort;            // dev.kiln.tconv.onnx: kiln tconv run --onnx
     requires dev.kiln.attention;
+    requires dev.kiln.inference;
     requires dev.kiln.train;
     requires dev.kiln.helixsim;
     requires jdk.incubator.vector;

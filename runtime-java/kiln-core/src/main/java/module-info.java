@@ -13,8 +13,8 @@ module dev.kiln.core {
     exports dev.kiln.tensor;
     exports dev.kiln.io;
 
-    exports dev.kiln.basics to dev.kiln.cli;
-    exports dev.kiln.device.cpu to dev.kiln.tconv, dev.kiln.attention, dev.kiln.train, dev.kiln.cli;
+    exports dev.kiln.basics to dev.kiln.cli, dev.kiln.attention;
+    exports dev.kiln.device.cpu to dev.kiln.tconv, dev.kiln.attention, dev.kiln.inference, dev.kiln.train, dev.kiln.cli;
     exports dev.kiln.device.fpga to dev.kiln.tconv, dev.kiln.cli;
     exports dev.kiln.bind to dev.kiln.collective;
     exports dev.kiln.bind.mpi to dev.kiln.collective;

@@ -26,7 +26,7 @@ class ExamplesTest {
     private static final String LIBJSIG = Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toString();
 
     @ParameterizedTest
-    @ValueSource(strings = {"TransposedConvFromNpy", "AttentionOnTwoShards", "LossyAllreduceTwoProcesses"})
+    @ValueSource(strings = {"TransposedConvFromNpy", "AttentionOnTwoShards", "LossyAllreduceTwoProcesses", "GenerateWithCallback"})
     void runs_from_the_class_path(String example) throws Exception {
         Run r = run(Map.of("LD_PRELOAD", LIBJSIG), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classes() + File.pathSeparator + dependencies(), "dev.kiln.examples." + example);
@@ -34,7 +34,7 @@ class ExamplesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"TransposedConvFromNpy", "AttentionOnTwoShards", "LossyAllreduceTwoProcesses"})
+    @ValueSource(strings = {"TransposedConvFromNpy", "AttentionOnTwoShards", "LossyAllreduceTwoProcesses", "GenerateWithCallback"})
     void runs_from_the_module_path(String example) throws Exception {
         Run r = run(Map.of("LD_PRELOAD", LIBJSIG), "--enable-native-access=dev.kiln.core",
                 "--module-path", classes() + File.pathSeparator + dependencies(), "-m", "dev.kiln.examples/dev.kiln.examples." + example);

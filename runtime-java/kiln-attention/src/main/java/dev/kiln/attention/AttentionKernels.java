@@ -17,6 +17,10 @@ public final class AttentionKernels {
     /** The cpu backend's decode over {@link KeyLayout#DIM_MAJOR} keys; same arguments as {@link #DECODE}. */
     public static final String DECODE_DIM_MAJOR_K = "split_kv_decode_dim_major_k";
     public static final String MERGE = "merge_states";
+    /** Program and entry points of {@link DecodeKernel#FLASH} ({@code kernels/opencl/flash_decode.cl}). */
+    public static final String FLASH_PROGRAM = "flash_decode", FLASH_F32 = "flash_decode_f32", FLASH_BF16 = "flash_decode_bf16";
+    /** Most query heads per work-group, and most q elements (heads × kDim) it stages, in {@code flash_decode.cl}. */
+    static final int FLASH_MAX_HEADS = 16, FLASH_Q_ELEMENTS = 2304;
     /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
     public static final int GROUP = 128;
     /** fp32 accumulators per work-item and most heads per work-group in {@code attention.cl}. */
@@ -31,6 +35,12 @@ public final class AttentionKernels {
         return Math.ceilDiv(s.groupSize(), perBlock);
     }
 
+    /** As {@link #headBlocks} for {@link DecodeKernel#FLASH}: also bounded by its heads and staged q elements. */
+    static int flashHeadBlocks(DecodeShape s) {
+        int perBlock = Math.min(FLASH_MAX_HEADS, Math.min(GROUP * ACCUMULATORS / s.vDim(), FLASH_Q_ELEMENTS / s.kDim()));
+        return Math.ceilDiv(s.groupSize(), Math.max(1, perBlock));
+    }
+
     private AttentionKernels() {}
 
     /**
@@ -38,6 +48,13 @@ public final class AttentionKernels {
      * {@code partialLse [batch][qHeads][splits]}.
      */
     public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
+        return decode(device, q, cache, splits, scale, partialO, partialLse, DecodeKernel.SPLIT_KV);
+    }
+
+    /** As {@link #decode(Device, Buffer, PagedKvCache, int, float, Buffer, Buffer)} with the given kernel. */
+    public static Event decode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse,
+                               DecodeKernel kernel) {
+        if (kernel == DecodeKernel.FLASH) return flashDecode(device, q, cache, splits, scale, partialO, partialLse);
         DecodeShape s = cache.shape();
         // A NaN or infinite scale makes every score NaN: no input could give a meaningful result, so refuse it.
         if (!Float.isFinite(scale)) throw new IllegalArgumentException("scale must be a finite number, was " + scale);
@@ -52,6 +69,29 @@ public final class AttentionKernels {
                 splits, cache.dtype().code(), cache.vRowStride(), scale);
     }
 
+    private static Event flashDecode(Device device, Buffer q, PagedKvCache cache, int splits, float scale, Buffer partialO, Buffer partialLse) {
+        DecodeShape s = cache.shape();
+        String backend = device.backendName();
+        if (!DecodeKernel.FLASH.runsOn(backend)) {
+            throw new IllegalArgumentException("decode kernel flash runs on opencl or cuda, not on backend '" + backend + "'; use split-kv");
+        }
+        if (s.vDim() > GROUP * ACCUMULATORS) {
+            throw new IllegalArgumentException("vDim must be <= " + GROUP * ACCUMULATORS + " for the flash kernel, was " + s.vDim());
+        }
+        if (s.kDim() > FLASH_Q_ELEMENTS) {
+            throw new IllegalArgumentException("kDim must be <= " + FLASH_Q_ELEMENTS + " for the flash kernel, was " + s.kDim());
+        }
+        if (cache.keyLayout() != KeyLayout.TOKEN_MAJOR) {
+            throw new IllegalArgumentException("the flash kernel reads token-major keys, the cache is " + cache.keyLayout());
+        }
+        Kernel k = device.kernel(FLASH_PROGRAM, cache.dtype() == KvDtype.BF16 ? FLASH_BF16 : FLASH_F32);
+        long tasks = (long) cache.batch() * s.kvHeads() * splits * flashHeadBlocks(s);
+        return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
+                q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,
+                cache.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), cache.blockSize(), cache.maxBlocksPerSeq(),
+                splits, cache.vRowStride(), scale);
+    }
+
     /**
      * Merges {@code n} states per row into {@code outO [rows][dim]}, {@code outLse [rows]}. State i of row r
      * is at {@code o[oOffset + i·oShardStride + r·oRowStride ...]} and {@code lse[lseOffset + i·lseShardStride + r·lseRowStride]}
@@ -61,8 +101,10 @@ public final class AttentionKernels {
                               int oOffset, int oShardStride, int oRowStride, int lseOffset, int lseShardStride, int lseRowStride) {
         if (n < 1) throw new IllegalArgumentException("n must be >= 1, was " + n);
         if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, was " + rows);
+        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, was " + dim);
         Kernel k = device.kernel(PROGRAM, MERGE);
-        return device.queue().launch(k, Range.of1D(rows, 64), o, lse, outO, outLse, n, rows, dim,
+        // one work-item per output element (row, d): attention.cl's merge_states
+        return device.queue().launch(k, Range.of1D((long) rows * dim, 128), o, lse, outO, outLse, n, rows, dim,
                 oOffset, oShardStride, oRowStride, lseOffset, lseShardStride, lseRowStride);
     }
 }

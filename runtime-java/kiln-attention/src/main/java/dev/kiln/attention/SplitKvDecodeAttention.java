@@ -48,6 +48,11 @@ public final class SplitKvDecodeAttention {
      * @return {@code output [batch][qHeads][vDim]}, {@code lse [batch][qHeads]}
      */
     public static Result attend(Buffer q, PagedKvCache cache, float scale, int splits) {
+        return attend(q, cache, scale, splits, DecodeKernel.defaultFor(cache.device()));
+    }
+
+    /** As {@link #attend(Buffer, PagedKvCache, float, int)} with the given decode kernel. */
+    public static Result attend(Buffer q, PagedKvCache cache, float scale, int splits, DecodeKernel kernel) {
         Device device = cache.device();
         DecodeShape s = cache.shape();
         int rows = cache.batch() * s.qHeads();
@@ -61,11 +66,11 @@ public final class SplitKvDecodeAttention {
         Buffer outLse = device.allocate((long) rows * Float.BYTES);
         try {
             if (n == 1) {
-                AttentionKernels.decode(device, q, cache, 1, scale, outO, outLse);
+                AttentionKernels.decode(device, q, cache, 1, scale, outO, outLse, kernel);
             } else {
                 try (Buffer po = device.allocate((long) rows * n * s.vDim() * Float.BYTES);
                      Buffer pl = device.allocate((long) rows * n * Float.BYTES)) {
-                    AttentionKernels.decode(device, q, cache, n, scale, po, pl);
+                    AttentionKernels.decode(device, q, cache, n, scale, po, pl, kernel);
                     AttentionKernels.merge(device, po, pl, outO, outLse, n, rows, s.vDim(),
                             0, s.vDim(), n * s.vDim(), 0, 1, n);
                     device.queue().finish();

@@ -87,6 +87,10 @@ class SplitKvDecodeAttentionTest {
     }
 
     static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits, KeyLayout layout) {
+        return runKernel(dev, data, dtype, block, splits, layout, DecodeKernel.defaultFor(dev));
+    }
+
+    static Outcome runKernel(Device dev, AttentionTestData data, KvDtype dtype, int block, int splits, KeyLayout layout, DecodeKernel kernel) {
         DecodeShape shape = data.shape();
         try (PagedKvCache cache = new PagedKvCache(dev, shape, dtype, block, data.batch(), data.seq(), layout);
              Arena arena = Arena.ofConfined()) {
@@ -100,7 +104,7 @@ class SplitKvDecodeAttentionTest {
                 }
             }
             try (Buffer q = dev.upload(arena.allocateFrom(ValueLayout.JAVA_FLOAT, data.q()));
-                 SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(q, cache, shape.defaultScale(), splits)) {
+                 SplitKvDecodeAttention.Result r = SplitKvDecodeAttention.attend(q, cache, shape.defaultScale(), splits, kernel)) {
                 MemorySegment o = arena.allocate(r.output().byteSize()), l = arena.allocate(r.lse().byteSize());
                 dev.queue().read(r.output(), 0, o);
                 dev.queue().read(r.lse(), 0, l);

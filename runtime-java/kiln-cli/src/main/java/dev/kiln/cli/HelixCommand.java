@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 HelixVerifyCommand.class,
                 HelixBenchCommand.class,
+                HelixDeviceBenchCommand.class,
                 HelixDecodeCommand.class,
                 HelixAttendCommand.class,
                 HelixSimulateCommand.class,

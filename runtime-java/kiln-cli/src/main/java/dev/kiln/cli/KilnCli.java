@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 HelixCommand.class,
                 AllreduceCommand.class,
                 TrainCommand.class,
+                GenerateCommand.class,
+                DecodeBenchCommand.class,
                 HelpCommand.class
         })
 public final class KilnCli implements Runnable {

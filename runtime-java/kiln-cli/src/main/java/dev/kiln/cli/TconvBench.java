@@ -70,6 +70,11 @@ final class TconvBench implements Callable<Integer> {
                     ms.put(t.impl(), t.medianNs() / 1e6);
                 }
                 row.put("medianMs", ms);
+                // achieved TFLOP/s counts the layer's useful MACs (2 FLOPs each), whatever an implementation computes
+                Map<String, Double> tflops = new LinkedHashMap<>();
+                for (Map.Entry<String, Double> e : ms.entrySet()) tflops.put(e.getKey(), 2.0 * l.spec().effectiveMacs() / (e.getValue() * 1e-3) / 1e12);
+                row.put("effectiveMacs", l.spec().effectiveMacs());
+                row.put("tflops", tflops);
                 Map<String, Double> speedup = new LinkedHashMap<>();
                 double base = ms.get(list.getFirst().name());
                 for (TConvImpl impl : list.subList(1, list.size())) if (ms.containsKey(impl.name())) speedup.put(impl.name(), ms.get(impl.name()) / base);

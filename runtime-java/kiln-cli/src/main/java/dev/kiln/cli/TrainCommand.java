@@ -5,6 +5,7 @@ import dev.kiln.train.CharCorpus;
 import dev.kiln.train.DataSharding;
 import dev.kiln.train.LossPhases;
 import dev.kiln.train.Optimizer;
+import dev.kiln.train.ParameterLayout;
 import dev.kiln.train.ProcessTraining;
 import dev.kiln.train.RunSpec;
 import dev.kiln.train.TrainCurve;
@@ -80,6 +81,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per configuration, 1..N (default ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Option(names = "--save", description = "Write the lossless run's model (seed 1) to this safetensors file, for `kiln generate`. "
+            + "Trains in-process unless --transport says otherwise (worker processes keep their parameters).")
+    Path save;
+
     @Option(names = "--json", description = "Print the runs as JSON on stdout (the table goes to stderr).")
     boolean json;
 
@@ -106,8 +111,11 @@ public final class TrainCommand implements Callable<Integer> {
         List<LossPhases> phases = lossPhases.stream().map(LossPhases::parse).toList();
         for (double l : losses) new RunSpec(p, workers, l, pols.getFirst(), 1, LossPhases.BOTH, broadcastMomentum, lossFromStep);   // validates p, β, step
         if (lossFromStep >= p.steps()) throw new IllegalArgumentException("--loss-from-step = " + lossFromStep + "; the run has " + p.steps() + " steps");
+        if (save != null && transport.equals("netns")) {
+            throw new IllegalArgumentException("--save needs the parameters in this process; use --transport inproc (or auto)");
+        }
         CharCorpus corpus = CharCorpus.kingJames();
-        TrainRunner runner = runner(corpus);
+        TrainRunner runner = save != null && transport.equals("auto") ? TrainRunner.inProcess(corpus) : runner(corpus);
         if (lossFromStep > 0 && runner instanceof ProcessTraining) {
             throw new IllegalArgumentException("--loss-from-step is in-process only (the nft rules drop from the start); add --transport inproc");
         }
@@ -120,6 +128,10 @@ public final class TrainCommand implements Callable<Integer> {
             // Lossless first: with p = 0 every policy is the exact allreduce (bit-identical; see the tests), so one run serves as the baseline.
             RunSpec base = new RunSpec(p, workers, 0.0, pols.contains(LossPolicy.RELIABLE) ? LossPolicy.RELIABLE : pols.getFirst(), seed);
             TrainCurve lossless = runWithProgress(runner, base);
+            if (save != null && seed == 1) {
+                CharGptExport.write(save, new ParameterLayout(p.model(corpus.vocabSize())), runner.lastParameters(), corpus.vocabulary());
+                System.err.println("kiln train: wrote the lossless model to " + save + " (kiln generate --model " + save + ")");
+            }
             runs.add(run(base, lossless, lossless, runner.lastKernelDropFraction()));
             for (double l : losses) {
                 if (l == 0) continue;

@@ -33,6 +33,9 @@ public final class CharCorpus {
 
     public int vocabSize() { return vocab.length; }
 
+    /** The vocabulary: token i is character i of this string. */
+    public String vocabulary() { return new String(vocab); }
+
     public int length() { return tokens.length; }
 
     public int trainLength() { return trainEnd; }

@@ -47,6 +47,15 @@ public final class Gpt {
         return loss;
     }
 
+    /**
+     * The next-token logits {@code [batch * context][vocab]} of {@code tokens}: the forward pass of training, for
+     * checking inference against it (a copy; row r predicts the token after position r).
+     */
+    public float[] logits(float[] params, int[] tokens, Workspace ws) {
+        forward(params, tokens, ws);
+        return ws.logits.clone();
+    }
+
     private void checkBatch(int[] tokens, Workspace ws) {
         if (tokens.length != ws.n) {
             throw new IllegalArgumentException("tokens.length = " + tokens.length + "; the workspace holds batch * context = " + ws.n);

@@ -15,15 +15,27 @@ public interface TrainRunner {
      */
     default double lastKernelDropFraction() { return Double.NaN; }
 
+    /**
+     * Rank 0's parameters at the end of the last run (the flat vector of {@link ParameterLayout}), or null where they
+     * stayed in another process.
+     */
+    default float[] lastParameters() { return null; }
+
     /** Ranks as threads, seeded in-process loss: needs no privileges and is reproducible bit for bit. */
     static TrainRunner inProcess(CharCorpus corpus) {
         return new TrainRunner() {
+            private float[] last;
+
             @Override public String describe() { return "in-process threads, seeded loss"; }
 
             @Override
             public TrainCurve run(RunSpec s, IntConsumer progress) {
-                return InProcessTraining.run(corpus, s, progress).curve();
+                InProcessTraining.Result r = InProcessTraining.run(corpus, s, progress);
+                last = r.params()[0];
+                return r.curve();
             }
+
+            @Override public float[] lastParameters() { return last; }
         };
     }
 }

@@ -67,6 +67,34 @@ public final class KilnCpu {
         }
     }
 
+    private static final class kiln_gemv_q8_0 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_gemv_q8_0", DESC);
+    }
+
+    /** {@code void kiln_gemv_q8_0(const float* x, int32_t batch, int32_t in, const uint8_t* w, int32_t out, int32_t from, int32_t to, float* y)}. */
+    public static void gemvQ8_0(MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        try {
+            kiln_gemv_q8_0.HANDLE.invokeExact(x, batch, in, w, out, from, to, y);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static final class kiln_gemv_q4_0 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_gemv_q4_0", DESC);
+    }
+
+    /** {@code void kiln_gemv_q4_0(...)}: as {@link #gemvQ8_0} over Q4_0 blocks. */
+    public static void gemvQ4_0(MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        try {
+            kiln_gemv_q4_0.HANDLE.invokeExact(x, batch, in, w, out, from, to, y);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     private static final class kiln_read_sum_f32 {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_DOUBLE, ADDRESS, JAVA_LONG);
         static final MethodHandle HANDLE = Lib.downcall("kiln_read_sum_f32", DESC);

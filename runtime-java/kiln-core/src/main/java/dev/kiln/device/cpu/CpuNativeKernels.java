@@ -53,6 +53,25 @@ public final class CpuNativeKernels {
         KilnCpu.gemvF32(x, batch, in, w, out, from, to, y);
     }
 
+    /**
+     * {@link #gemvF32} over a weight in ggml's block-quantized Q8_0 ({@code q4 = false}: 34 bytes per 32 values) or Q4_0
+     * (18 bytes per 32 values) format; {@code in} must be a multiple of 32.
+     */
+    public static void gemvQuantized(boolean q4, MemorySegment x, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        requireAvailable();
+        if (batch < 1 || in < 32 || in % 32 != 0 || from < 0 || to <= from || to > out) {
+            throw new IllegalArgumentException("quantized gemv needs batch >= 1, in a positive multiple of 32 and 0 <= from < to <= out; was batch " + batch
+                    + ", in " + in + ", rows [" + from + ", " + to + ") of " + out);
+        }
+        long rowBytes = (long) in / 32 * (q4 ? 18 : 34);
+        if (x.byteSize() < (long) batch * in * Float.BYTES || w.byteSize() < out * rowBytes || y.byteSize() < (long) batch * out * Float.BYTES) {
+            throw new IllegalArgumentException("quantized gemv buffers too small: x " + x.byteSize() + ", w " + w.byteSize() + ", y " + y.byteSize()
+                    + " bytes for batch " + batch + ", in " + in + ", out " + out);
+        }
+        if (q4) KilnCpu.gemvQ4_0(x, batch, in, w, out, from, to, y);
+        else KilnCpu.gemvQ8_0(x, batch, in, w, out, from, to, y);
+    }
+
     /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */
     public static double readSumF32(MemorySegment p, long floats) {
         requireAvailable();

@@ -1,0 +1,105 @@
+package dev.kiln.cli;
+
+import dev.kiln.attention.DecodeShape;
+import dev.kiln.attention.DeviceAttentionBench;
+import dev.kiln.attention.KvDtype;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code kiln helix device-bench}: on an OpenCL or CUDA device, decode attention's KV bytes/s (split-kv and
+ * flash kernels) as a fraction of the same run's device-to-device copy bandwidth and read-only pass over the
+ * same bytes. The goal on a GPU: flash ÷ copy ≥ 0.85 at 64K context and beyond.
+ */
+@Command(name = "device-bench", mixinStandardHelpOptions = true,
+        description = "Decode attention on an OpenCL/CUDA device (split-kv and flash kernels) vs the device's copy and read-only "
+                + "bandwidth on the same bytes, timed in turns; medians. On PoCL (OpenCL on the CPU) this is a smoke test.")
+final class HelixDeviceBenchCommand implements Callable<Integer> {
+    @Option(names = "--backend", defaultValue = "cuda", description = "opencl or cuda (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--context", defaultValue = "65536,1048576", description = "Contexts: FROM..TO (doubling) or a comma list (default: ${DEFAULT-VALUE}).")
+    String context;
+
+    @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--kv-dtype", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String kvDtype;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Sequences (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--block", defaultValue = "64", description = "KV page size in tokens (default: ${DEFAULT-VALUE}).")
+    int block;
+
+    @Option(names = "--splits", defaultValue = "0", description = "Splits per sequence; 0 = chosen from the device (default: ${DEFAULT-VALUE}).")
+    int splits;
+
+    @Option(names = "--reps", defaultValue = "9", description = "Timed rounds per point; medians (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (!backend.equals("opencl") && !backend.equals("cuda")) throw new IllegalArgumentException("--backend must be opencl or cuda, was '" + backend + "'");
+        if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, was " + reps);
+        if (splits < 0) throw new IllegalArgumentException("--splits must be >= 0 (0 = choose), was " + splits);
+        List<Integer> contexts = HelixBenchCommand.parseContexts(context);
+        DecodeShape s = DecodeShape.named(shape);
+        KvDtype dtype = KvDtype.parse(kvDtype);
+        List<Map<String, Object>> results = new ArrayList<>();
+        Table t = new Table("context", "KV bytes", "splits", "split-kv", "flash", "flash / split-kv", "read-only", "copy (r+w)", "flash / copy", "flash / read", "flash ms");
+        String deviceName;
+        try (Device device = Devices.open(backend)) {
+            deviceName = device.info().name();
+            for (int ctx : contexts) {
+                DeviceAttentionBench.Point p = DeviceAttentionBench.run(device, s, dtype, batch, ctx, block, splits, reps, ctx);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("context", ctx);
+                r.put("kvBytes", p.kvBytes());
+                r.put("splits", p.splits());
+                r.put("splitKvBytesPerSecond", p.splitKvBytesPerSecond());
+                r.put("flashBytesPerSecond", p.flashBytesPerSecond());
+                r.put("readBytesPerSecond", p.readBytesPerSecond());
+                r.put("copyBytesPerSecond", p.copyBytesPerSecond());
+                r.put("flashToCopy", p.flashToCopy());
+                r.put("flashToRead", p.flashToRead());
+                r.put("flashSpeedupOverSplitKv", p.flashSpeedup());
+                r.put("flashSeconds", p.flashSeconds());
+                results.add(r);
+                t.row(ctx, Table.bytes(p.kvBytes()), p.splits(), HelixBenchCommand.gbs(p.splitKvBytesPerSecond()), HelixBenchCommand.gbs(p.flashBytesPerSecond()),
+                        String.format("%.2fx", p.flashSpeedup()), HelixBenchCommand.gbs(p.readBytesPerSecond()), HelixBenchCommand.gbs(p.copyBytesPerSecond()),
+                        String.format("%.2f", p.flashToCopy()), String.format("%.2f", p.flashToRead()), String.format("%.3f", p.flashSeconds() * 1e3));
+                if (!json) System.err.printf("context %d: flash %.2f of copy bandwidth%n", ctx, p.flashToCopy());
+            }
+        }
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("backend", backend);
+            out.put("device", deviceName);
+            out.put("shape", shape);
+            out.put("kvDtype", dtype.toString());
+            out.put("batch", batch);
+            out.put("blockSize", block);
+            out.put("reps", reps);
+            out.put("results", results);
+            System.out.println(Json.write(out));
+        } else {
+            System.out.printf("decode attention on %s (%s), %s %s KV, batch %d, page %d; medians of %d; GB/s of KV read (copy: read + write)%n",
+                    backend, deviceName, shape, dtype, batch, block, reps);
+            System.out.print(t);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.kiln.inference.quant;
+
+import dev.kiln.device.cpu.CpuNativeKernels;
+import dev.kiln.device.cpu.CpuParallel;
+import dev.kiln.inference.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * GEMV over a weight in a 16-bit or block-quantized format, {@code y[b][o] = Σ_i x[b][i]·w[o][i]}, with
+ * {@code w [out][in]} read once per call straight from the checkpoint mapping (rows in parallel). Quantized rows
+ * are decoded block by block in registers: a Q8_0 block's 32 int8 become fp32 lanes, are multiplied with x in
+ * fp32, and the block's partial sum is scaled by its fp16 {@code d} once; Q4_0 the same with its nibbles − 8.
+ * The activation is never quantized (llama.cpp quantizes it to Q8 too), so the only error against fp64 on the
+ * dequantized weights is fp32 summation: within {@code in · 2⁻²³ · Σ|w·x|}.
+ */
+public final class QuantizedGemv {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128.length() == L ? ByteVector.SPECIES_128
+            : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private QuantizedGemv() {}
+
+    /** Checks shapes, then runs the row ranges in parallel. */
+    public static void gemv(float[] x, int batch, Tensor w, float[] y) {
+        if (w.rank() != 2) throw new IllegalArgumentException("tensor '" + w.name() + "' has rank " + w.rank() + "; a GEMV weight is [out][in]");
+        int out = Math.toIntExact(w.dim(0)), in = Math.toIntExact(w.dim(1));
+        if (x.length < (long) batch * in) throw new IllegalArgumentException("x has " + x.length + " values, needs batch " + batch + " × in " + in);
+        if (y.length < (long) batch * out) throw new IllegalArgumentException("y has " + y.length + " values, needs batch " + batch + " × out " + out);
+        if (w.type().quantized() && CpuNativeKernels.isAvailable() && w.data().isNative()) {
+            gemvNative(x, batch, in, w, out, y);
+            return;
+        }
+        CpuParallel.forRange(out, 8, (from, to) -> rows(x, batch, in, w, (int) from, (int) to, out, y));
+    }
+
+    /** The calling thread's native copies of x and y (C cannot read Java arrays); grown on demand. */
+    private static final class Scratch {
+        MemorySegment x = MemorySegment.NULL, y = MemorySegment.NULL;
+
+        Scratch ensure(long xBytes, long yBytes) {
+            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64);   // auto arenas: every pool thread may read
+            if (y.byteSize() < yBytes) y = Arena.ofAuto().allocate(yBytes, 64);
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Q8_0 / Q4_0 through the cpu's C kernels ({@code native/cpu/gemv_quant.c}), which prefetch the next row; rows in parallel. */
+    static void gemvNative(float[] x, int batch, int in, Tensor w, int out, float[] y) {
+        Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
+        MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
+        boolean q4 = w.type() == dev.kiln.inference.tensor.TensorType.Q4_0;
+        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvQuantized(q4, s.x, batch, in, w.data(), out, (int) from, (int) to, s.y));
+        MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
+    }
+
+    /** The Java kernels only (the fallback, and what the tests compare the native one with). */
+    public static void gemvJava(float[] x, int batch, Tensor w, float[] y) {
+        int out = Math.toIntExact(w.dim(0)), in = Math.toIntExact(w.dim(1));
+        CpuParallel.forRange(out, 8, (from, to) -> rows(x, batch, in, w, (int) from, (int) to, out, y));
+    }
+
+    /** Rows {@code [from, to)} of {@code w}, on the calling thread: the Java kernel for every format. */
+    public static void rows(float[] x, int batch, int in, Tensor w, int from, int to, int out, float[] y) {
+        MemorySegment d = w.data();
+        for (int o = from; o < to; o++) {
+            for (int b = 0; b < batch; b++) {
+                int xb = b * in;
+                float s = switch (w.type()) {
+                    case F32 -> dotF32(x, xb, in, d, (long) o * in * 4);
+                    case F16 -> dot16(x, xb, in, d, (long) o * in * 2, false);
+                    case BF16 -> dot16(x, xb, in, d, (long) o * in * 2, true);
+                    case Q8_0 -> dotQ8(x, xb, in, d, (long) o * (in / 32) * 34);
+                    case Q4_0 -> dotQ4(x, xb, in, d, (long) o * (in / 32) * 18);
+                };
+                y[b * out + o] = s;
+            }
+        }
+    }
+
+    static float dotF32(float[] x, int xo, int in, MemorySegment w, long row) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= in; i += L) acc = FloatVector.fromMemorySegment(F, w, row + i * 4L, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < in; i++) s += x[xo + i] * w.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), row + i * 4L);
+        return s;
+    }
+
+    static float dot16(float[] x, int xo, int in, MemorySegment w, long row, boolean bf16) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        if (bf16) {
+            for (; i + L <= in; i += L) {
+                FloatVector v = ShortVector.fromMemorySegment(S, w, row + i * 2L, LE).convertShape(VectorOperators.S2I, VectorSpecies.of(int.class, F.vectorShape()), 0)
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                acc = v.fma(FloatVector.fromArray(F, x, xo + i), acc);
+            }
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < in; i++) {
+            short h = w.get(I16, row + i * 2L);
+            s += x[xo + i] * (bf16 ? Float.intBitsToFloat((h & 0xffff) << 16) : Float.float16ToFloat(h));
+        }
+        return s;
+    }
+
+    static float dotQ8(float[] x, int xo, int in, MemorySegment w, long row) {
+        float s = 0;
+        for (int blk = 0; blk < in / 32; blk++) {
+            long at = row + blk * 34L;
+            float d = Float.float16ToFloat(w.get(I16, at));
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, at + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0);
+                acc = q.fma(FloatVector.fromArray(F, x, xo + blk * 32 + j), acc);
+            }
+            s += d * acc.reduceLanes(VectorOperators.ADD);
+        }
+        return s;
+    }
+
+    static float dotQ4(float[] x, int xo, int in, MemorySegment w, long row) {
+        float s = 0;
+        for (int blk = 0; blk < in / 32; blk++) {
+            long at = row + blk * 18L;
+            float d = Float.float16ToFloat(w.get(I16, at));
+            float acc = 0;
+            int xb = xo + blk * 32;
+            for (int j = 0; j < 16; j++) {
+                int p = w.get(ValueLayout.JAVA_BYTE, at + 2 + j) & 0xff;
+                acc += ((p & 15) - 8) * x[xb + j] + ((p >> 4) - 8) * x[xb + 16 + j];
+            }
+            s += d * acc;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.kiln.inference.quant;
+
+import dev.kiln.device.cpu.CpuNativeKernels;
+import dev.kiln.inference.tensor.Tensor;
+import dev.kiln.inference.tensor.TensorType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * GEMV over every tensor type, Java and native kernels, against fp64 sums over the values the weights stand for:
+ * within {@code (in + 2) · 2⁻²⁴ · Σ|w·x|}, the bound of an fp32 sum of {@code in} products plus the scale multiply.
+ * A NaN in x gives NaN out.
+ */
+class QuantizedGemvTest {
+    static final long SEED = Long.getLong("kiln.test.seed", System.nanoTime());
+
+    @ParameterizedTest(name = "{0}: batch {1}, in {2}, out {3}")
+    @CsvSource({"Q8_0, 1, 2048, 77", "Q8_0, 3, 96, 130", "Q4_0, 1, 2048, 77", "Q4_0, 4, 32, 9", "F16, 2, 100, 33",
+            "BF16, 1, 515, 17", "F32, 2, 257, 40", "Q8_0, 5, 8192, 16", "Q4_0, 2, 8192, 16"})
+    void matches_fp64_within_the_summation_bound(TensorType type, int batch, int in, int out) {
+        SplittableRandom r = new SplittableRandom(SEED);
+        float[] w = new float[out * in], x = new float[batch * in];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        try (Arena arena = Arena.ofShared()) {
+            byte[] bytes = Quantize.encode(type, w);
+            MemorySegment data = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Tensor t = new Tensor("w", type, new long[]{out, in}, data);
+            float[] values = t.toFloats();   // the values the encoding stands for (checked against hand decoding in CheckpointReadersTest)
+            float[] java = new float[batch * out], any = new float[batch * out];
+            QuantizedGemv.gemvJava(x, batch, t, java);
+            QuantizedGemv.gemv(x, batch, t, any);
+            check("java", java, x, values, batch, in, out, type);
+            check(CpuNativeKernels.isAvailable() ? "native" : "java (no native kernels: " + CpuNativeKernels.unavailabilityCause() + ")", any, x, values, batch, in, out, type);
+            float[] nanX = x.clone();
+            nanX[in / 2] = Float.NaN;
+            QuantizedGemv.gemv(nanX, batch, t, any);
+            for (int o = 0; o < out; o++) assertTrue(Float.isNaN(any[o]), "NaN in x must give NaN in y[0][" + o + "]");
+        }
+    }
+
+    private static void check(String which, float[] y, float[] x, float[] w, int batch, int in, int out, TensorType type) {
+        for (int b = 0; b < batch; b++) {
+            for (int o = 0; o < out; o++) {
+                double want = 0, magnitude = 0;
+                for (int i = 0; i < in; i++) {
+                    double p = (double) x[b * in + i] * w[o * in + i];
+                    want += p;
+                    magnitude += Math.abs(p);
+                }
+                double bound = (in + 2) * Math.scalb(1.0, -24) * magnitude;
+                double err = Math.abs(y[b * out + o] - want);
+                assertTrue(err <= bound, which + " " + type + ", seed " + SEED + ": y[" + b + "][" + o + "] = " + y[b * out + o]
+                        + ", fp64 " + want + ", error " + err + " > bound " + bound);
+            }
+        }
+    }
+}
