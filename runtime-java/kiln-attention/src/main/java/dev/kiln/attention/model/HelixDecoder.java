@@ -8,8 +8,6 @@ import dev.kiln.collective.inproc.InProcessGroup;
 import dev.kiln.device.Device;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Map;
 
 /**
@@ -52,8 +50,7 @@ public final class HelixDecoder implements AutoCloseable {
     private final InProcessGroup[] kvpGroups;
     private final HelixRank[] ranks;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment embedding;
-    private final float[] finalNorm;
+    private final TiedEmbedding ends;
     private long position;
     private int stepsHopB, stepsLockStep;
     private volatile int faultRank = -1;
@@ -66,8 +63,7 @@ public final class HelixDecoder implements AutoCloseable {
         this.world = new InProcessGroup(m.size());
         this.kvpGroups = new InProcessGroup[m.tpa()];
         for (int t = 0; t < m.tpa(); t++) kvpGroups[t] = new InProcessGroup(m.kvp());
-        this.embedding = LayerWeights.matrix(arena, c.seed(), 1 << 20, 0, s.vocab(), 0, s.hidden(), 1f);
-        this.finalNorm = LayerWeights.norm(c.seed(), (1 << 20) + 1, s.hidden());
+        this.ends = new TiedEmbedding(arena, s, c.seed());
         this.ranks = new HelixRank[m.size()];
         for (int r = 0; r < m.size(); r++) {
             ranks[r] = new HelixRank(r, c, device, world.rank(r), kvpGroups[m.tpaRank(r)].rank(m.kvpRank(r)));
@@ -112,13 +108,9 @@ public final class HelixDecoder implements AutoCloseable {
     /** {@link #step(int[])} with HOP-B chosen for this step (the same work, overlapped or not). */
     public float[] step(int[] tokens, boolean hopB) {
         ModelShape s = config.model();
-        int batch = config.batch(), h = s.hidden();
+        int batch = config.batch();
         if (tokens.length != batch) throw new IllegalArgumentException("need " + batch + " tokens, got " + tokens.length);
-        float[] x0 = new float[batch * h];
-        for (int b = 0; b < batch; b++) {
-            if (tokens[b] < 0 || tokens[b] >= s.vocab()) throw new IllegalArgumentException("token " + tokens[b] + " outside vocab " + s.vocab());
-            MemorySegment.copy(embedding, ValueLayout.JAVA_FLOAT, (long) tokens[b] * h * Float.BYTES, x0, b * h, h);
-        }
+        float[] x0 = ends.embed(tokens);
         float[] logits = new float[batch * s.vocab()];
         long pos = position;
         RankThreads.run(ranks.length, r -> {
@@ -128,8 +120,7 @@ public final class HelixDecoder implements AutoCloseable {
             ranks[r].step(x, pos, hopB);
             if (r == 0) {
                 long t0 = System.nanoTime();
-                float[] xn = Ops.rmsNorm(x, batch, h, finalNorm);
-                Ops.matmul(xn, batch, h, embedding, s.vocab(), logits);
+                ends.logits(x, batch, logits);
                 (hopB ? ranks[0].timesHopB : ranks[0].timesLockStep).add(Phase.LM_HEAD, System.nanoTime() - t0);
             }
         }, groups());

@@ -1,6 +1,7 @@
 package dev.kiln.collective.rendezvous;
 
 import dev.kiln.collective.Communicator;
+import dev.kiln.collective.inproc.InProcessGroup;
 import dev.kiln.collective.lossy.LossyAllReduce;
 import dev.kiln.collective.lossy.LossyCommunicator;
 import dev.kiln.collective.lossy.LossyOptions;
@@ -122,6 +123,43 @@ class RendezvousAndTcpRingTest {
                 expectGather[3 * q + 2] = -q;
             }
             assertArrayEquals(expectGather, res[2]);
+        }
+    }
+
+    /** Ring-forwarded all-to-all over real sockets delivers what the in-process group's direct copy does, byte for byte. */
+    @Test
+    void tcp_ring_all_to_all_matches_the_in_process_group() throws Exception {
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        int port = freePort();
+        int chunk = 4099; // odd, so no alignment is assumed
+        byte[][] in = new byte[RANKS][chunk * RANKS];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (byte[] row : in) for (int i = 0; i < row.length; i++) row[i] = (byte) rnd.nextInt(256);
+        List<byte[]> tcpOut = ranks(r -> {
+            ControlChannel control = ControlChannel.connect(new LaunchEnvironment("test", r, RANKS, "127.0.0.1", port), Duration.ofSeconds(30));
+            try (Communicator tcp = TcpRingCommunicator.owningControl(control, "127.0.0.1", 0)) {
+                byte[] out = new byte[chunk * RANKS];
+                tcp.allToAll(MemorySegment.ofArray(in[r]), MemorySegment.ofArray(out));
+                byte[] again = new byte[chunk * RANKS]; // a second call reuses the ring's buffers
+                tcp.allToAll(MemorySegment.ofArray(in[r]), MemorySegment.ofArray(again));
+                assertArrayEquals(out, again, "rank " + r + ": second allToAll, seed " + seed);
+                return out;
+            }
+        });
+        try (InProcessGroup group = new InProcessGroup(RANKS)) {
+            List<byte[]> want = ranks(r -> {
+                byte[] out = new byte[chunk * RANKS];
+                group.rank(r).allToAll(MemorySegment.ofArray(in[r]), MemorySegment.ofArray(out));
+                return out;
+            });
+            for (int r = 0; r < RANKS; r++) assertArrayEquals(want.get(r), tcpOut.get(r), "rank " + r + ", seed " + seed);
+        }
+        // The reference itself: slot q of rank r's result is chunk r of rank q's input.
+        for (int r = 0; r < RANKS; r++) {
+            for (int q = 0; q < RANKS; q++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(in[q], r * chunk, (r + 1) * chunk),
+                        java.util.Arrays.copyOfRange(tcpOut.get(r), q * chunk, (q + 1) * chunk), "rank " + r + " slot " + q + ", seed " + seed);
+            }
         }
     }
 }

@@ -1,0 +1,176 @@
+package dev.kiln.attention.model;
+
+import dev.kiln.collective.netlab.SimulatedHosts;
+import dev.kiln.collective.rendezvous.WorkerJvm;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Helix over processes: KVP 2 × TPA 2 worker JVMs on loopback (TCP ring world group, TCP ring KVP groups, so the
+ * (O, LSE) exchange is the ring's all-to-all) decode greedily; every step's tokens and logits must equal the
+ * single-rank decoder's (rel ≤ 1e-5, argmax token for token) and stay as close to the threaded Helix decoder's.
+ * Once with all four on this host's loopback, once on two simulated hosts × 2 ranks (root only), where both KVP
+ * groups ({0, 2} and {1, 3}) and the world ring cross between the hosts.
+ */
+class HelixRankWorkerTest {
+    static final String MODEL = "test-gqa";
+    static final int KVP = 2, TPA = 2, APPEND_BLOCK = 3, BATCH = 2, STEPS = 24;
+
+    @Test
+    void helix_decode_over_processes_equals_the_single_rank_decode_token_for_token() throws Exception {
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        int port = freePorts(1 + TPA);
+        check(seed, launch(seed, r -> List.of(), r -> torchrun(r, "127.0.0.1", port)), "loopback");
+    }
+
+    @Test
+    void helix_decode_across_two_simulated_hosts_equals_the_single_rank_decode_token_for_token() throws Exception {
+        String cause = SimulatedHosts.unavailabilityCause();
+        Assumptions.assumeTrue(cause == null, "Helix across simulated hosts skipped: " + cause);
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        int ranksPerHost = 2;
+        try (SimulatedHosts hosts = SimulatedHosts.create(KVP * TPA / ranksPerHost)) {
+            List<String> lines = launch(seed, r -> hosts.exec(r / ranksPerHost, List.of()), r -> {
+                Map<String, String> env = new java.util.HashMap<>(torchrun(r, SimulatedHosts.address(0), 29500));
+                env.put("LOCAL_RANK", Integer.toString(r % ranksPerHost));
+                env.put("LOCAL_WORLD_SIZE", Integer.toString(ranksPerHost));
+                return env;
+            });
+            check(seed, lines, "2 simulated hosts x 2 ranks");
+        }
+    }
+
+    private static Map<String, String> torchrun(int rank, String masterAddr, int port) {
+        return Map.of("RANK", Integer.toString(rank), "WORLD_SIZE", Integer.toString(KVP * TPA),
+                "MASTER_ADDR", masterAddr, "MASTER_PORT", Integer.toString(port));
+    }
+
+    /** Replays the decode on the single-rank and the threaded Helix decoder and compares every step with rank 0's lines. */
+    private static void check(long seed, List<String> lines, String where) throws Exception {
+        ModelShape s = ModelShape.named(MODEL);
+        assertEquals(STEPS, lines.size(), "seed " + seed + ": rank 0 printed " + lines.size() + " of " + STEPS + " steps");
+        try (Device dev = Devices.open("cpu");
+             HelixDecoder single = new HelixDecoder(dev, HelixRankWorker.config(s, 1, 1, APPEND_BLOCK, BATCH, STEPS, seed));
+             HelixDecoder threads = new HelixDecoder(dev, HelixRankWorker.config(s, KVP, TPA, APPEND_BLOCK, BATCH, STEPS, seed))) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int[] tokens = HelixRankWorker.firstTokens(s, BATCH, seed);
+            double worst = 0;
+            for (int step = 0; step < STEPS; step++) {
+                String[] f = lines.get(step).substring(HelixRankWorker.STEP_PREFIX.length()).split(" ");
+                assertEquals(step, Integer.parseInt(f[0]), "seed " + seed + ": step line order");
+                assertArrayEquals(tokens, Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray(),
+                        "seed " + seed + " step " + step + ": tokens fed by the processes");
+                float[] got = parseFloats(f[2]);
+                float[] want = single.step(tokens);
+                float[] threaded = threads.step(tokens);
+                double rel = relErr(got, want);
+                worst = Math.max(worst, rel);
+                assertTrue(rel <= 1e-5, "seed " + seed + " step " + step + ": logits rel err vs single rank " + rel);
+                assertTrue(relErr(got, threaded) <= 1e-5, "seed " + seed + " step " + step + ": logits vs threaded Helix");
+                for (int b = 0; b < BATCH; b++) {
+                    assertEquals(HelixDecoder.argmax(want, b, s.vocab()), HelixDecoder.argmax(got, b, s.vocab()),
+                            "seed " + seed + " step " + step + " sequence " + b + ": argmax");
+                }
+                tokens = HelixRankWorker.nextTokens(want, BATCH, s.vocab(), step, rnd);
+            }
+            System.out.printf("Helix KVP=%d TPA=%d over %d processes (%s): %d steps token for token, worst logits rel err %.2e (seed %d)%n",
+                    KVP, TPA, KVP * TPA, where, STEPS, worst, seed);
+        }
+    }
+
+    /**
+     * Starts the KVP × TPA workers, rank r's command after {@code prefixOf(r)} (a host's namespace) and with the
+     * launcher variables {@code envOf(r)} only, and returns rank 0's step lines.
+     */
+    private static List<String> launch(long seed, IntFunction<List<String>> prefixOf, IntFunction<Map<String, String>> envOf) throws Exception {
+        List<Process> children = new ArrayList<>();
+        try {
+            for (int r = 0; r < KVP * TPA; r++) {
+                List<String> cmd = new ArrayList<>(prefixOf.apply(r));
+                cmd.addAll(WorkerJvm.command(HelixRankWorker.class, List.of("-Xmx256m", "-XX:+UseSerialGC")));
+                cmd.addAll(List.of("--model", MODEL, "--kvp", Integer.toString(KVP), "--tpa", Integer.toString(TPA),
+                        "--append-block", Integer.toString(APPEND_BLOCK), "--batch", Integer.toString(BATCH),
+                        "--steps", Integer.toString(STEPS), "--seed", Long.toString(seed), "--timeout-s", "60"));
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+                if (r != 0) pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                Map<String, String> env = pb.environment();
+                env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("SLURM_") || k.startsWith("MASTER_")
+                        || List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "KILN_IFACE").contains(k));
+                env.putAll(envOf.apply(r));
+                children.add(pb.start());
+            }
+            List<String> lines = new ArrayList<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(children.get(0).getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.startsWith(HelixRankWorker.STEP_PREFIX)) lines.add(line);
+                    else System.out.println(line);
+                }
+            }
+            for (int r = 0; r < children.size(); r++) {
+                Process p = children.get(r);
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "seed " + seed + ": worker " + r + " did not exit");
+                assertEquals(0, p.exitValue(), "seed " + seed + ": worker " + r + " exit status");
+            }
+            return lines;
+        } finally {
+            children.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** A port p with p .. p + count - 1 free now (world rendezvous, then one per KVP group). */
+    private static int freePorts(int count) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int p;
+            try (ServerSocket s = new ServerSocket(0)) {
+                p = s.getLocalPort();
+            }
+            if (p + count > 65535) continue;
+            boolean free = true;
+            for (int i = 1; i < count && free; i++) {
+                try (ServerSocket s = new ServerSocket(p + i)) {
+                    free = true;
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) return p;
+        }
+        throw new IOException("no run of " + count + " free loopback ports found");
+    }
+
+    private static float[] parseFloats(String csv) {
+        String[] parts = csv.split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) v[i] = Float.parseFloat(parts[i]);
+        return v;
+    }
+
+    private static double relErr(float[] got, float[] want) {
+        assertEquals(want.length, got.length, "logits length");
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            num += (double) (got[i] - want[i]) * (got[i] - want[i]);
+            den += (double) want[i] * want[i];
+        }
+        return Math.sqrt(num / den);
+    }
+}
