@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 HelixBenchCommand.class,
                 HelixDeviceBenchCommand.class,
                 HelixDecodeCommand.class,
+                HelixRankCommand.class,
                 HelixAttendCommand.class,
                 HelixSimulateCommand.class,
         })

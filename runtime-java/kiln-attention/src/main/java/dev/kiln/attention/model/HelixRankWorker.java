@@ -69,7 +69,17 @@ public final class HelixRankWorker {
         }
     }
 
-    static void run(LaunchEnvironment env, WorkerArgs a, PrintStream out) {
+    static void run(LaunchEnvironment env, WorkerArgs a, PrintStream out) { run(env, a, out, true); }
+
+    /**
+     * Runs this process's rank of the job {@code env} describes with the worker arguments {@code args}. Rank 0 prints
+     * one line per step: {@link #STEP_PREFIX} lines with the logits when {@code machineLines}, else the tokens fed.
+     */
+    public static void run(LaunchEnvironment env, String[] args, PrintStream out, boolean machineLines) {
+        run(env, WorkerArgs.parse(args), out, machineLines);
+    }
+
+    private static void run(LaunchEnvironment env, WorkerArgs a, PrintStream out, boolean machineLines) {
         ModelShape s = ModelShape.named(a.get("model"));
         int kvp = a.get("kvp", Integer::parseInt), tpa = a.get("tpa", Integer::parseInt);
         int batch = a.get("batch", Integer::parseInt), steps = a.get("steps", Integer::parseInt);
@@ -98,7 +108,7 @@ public final class HelixRankWorker {
                 me.step(x, step, false);
                 if (rank == 0) {
                     ends.logits(x, batch, logits);
-                    out.println(stepLine(step, tokens, logits));
+                    out.println(machineLines ? stepLine(step, tokens, logits) : humanLine(step, steps, tokens));
                     out.flush();
                     MemorySegment.copy(nextTokens(logits, batch, s.vocab(), step, rnd), 0, next, ValueLayout.JAVA_INT, 0, batch);
                 }
@@ -106,6 +116,12 @@ public final class HelixRankWorker {
                 MemorySegment.copy(next, ValueLayout.JAVA_INT, 0, tokens, 0, batch);
             }
         }
+    }
+
+    private static String humanLine(int step, int steps, int[] tokens) {
+        StringJoiner t = new StringJoiner(", ");
+        for (int tok : tokens) t.add(Integer.toString(tok));
+        return "step " + (step + 1) + "/" + steps + ": fed tokens " + t;
     }
 
     private static String stepLine(int step, int[] tokens, float[] logits) {
