@@ -1,6 +1,10 @@
 package dev.kiln.tconv.fpga;
 
-import dev.kiln.device.fpga.*;
+import dev.kiln.device.fpga.Mm2imDriver;
+import dev.kiln.device.fpga.Mm2imLimits;
+import dev.kiln.device.fpga.Mm2imPort;
+import dev.kiln.device.fpga.Mm2imProtocol;
+import dev.kiln.device.fpga.SimPort;
 
 import dev.kiln.device.KilnNativeException;
 import dev.kiln.device.Device;

@@ -1,6 +1,11 @@
 package dev.kiln.tconv.fpga;
 
-import dev.kiln.device.fpga.*;
+import dev.kiln.device.fpga.Mm2imDriver;
+import dev.kiln.device.fpga.Mm2imEvent;
+import dev.kiln.device.fpga.Mm2imKernel;
+import dev.kiln.device.fpga.Mm2imLayer;
+import dev.kiln.device.fpga.Mm2imRunStats;
+import dev.kiln.device.fpga.PpuRounding;
 
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;

@@ -1,6 +1,8 @@
 package dev.kiln.tconv.fpga;
 
-import dev.kiln.device.fpga.*;
+import dev.kiln.device.fpga.Mm2imCycleModel;
+import dev.kiln.device.fpga.Mm2imDriver;
+import dev.kiln.device.fpga.Mm2imRunStats;
 
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
