@@ -1,19 +1,16 @@
 package dev.kiln.tconv;
 
+import dev.kiln.tconv.testing.TestDevices;
 import dev.kiln.tconv.testing.RandomSpecs;
 
 import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
 import dev.kiln.tconv.quant.Requantizer;
 import dev.kiln.tconv.quant.Rounding;
 import dev.kiln.tconv.reference.TConvReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,15 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code -Dkiln.test.seed=N} pins it).
  */
 class GeneralSpecsTest {
-    private static final List<Device> DEVICES = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        for (String b : Devices.availableNames()) if (b.equals("cpu") || b.equals("opencl")) DEVICES.add(Devices.open(b));
-    }
-
-    @AfterAll
-    static void close() { DEVICES.forEach(Device::close); }
+    @RegisterExtension
+    static final TestDevices DEVICES = new TestDevices();
 
     static long seed() { return Long.getLong("kiln.test.seed", System.nanoTime()); }
 
@@ -47,7 +37,7 @@ class GeneralSpecsTest {
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
         int checked = 0;
-        for (Device dev : DEVICES) {
+        for (Device dev : DEVICES.all()) {
             for (TConvImpl impl : TConvImpls.kernels()) {
                 if (!impl.supports(dev.backendName()) || impl.unsupported(s, false).isPresent()) continue;
                 float[] y = TConvRunner.fp32(impl, dev, s, d.input(), d.weights(), d.bias());
@@ -56,7 +46,7 @@ class GeneralSpecsTest {
                 checked++;
             }
         }
-        assertTrue(checked >= DEVICES.size(), "mm2im must cover every layer on every device: " + where);
+        assertTrue(checked >= DEVICES.all().size(), "mm2im must cover every layer on every device: " + where);
     }
 
     @RepeatedTest(5)
@@ -66,7 +56,7 @@ class GeneralSpecsTest {
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         d.input()[new SplittableRandom(seed).nextInt(d.input().length)] = Float.NaN;
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        for (Device dev : DEVICES) {
+        for (Device dev : DEVICES.all()) {
             float[] y = TConvRunner.fp32(TConvImpls.named("mm2im"), dev, s, d.input(), d.weights(), d.bias());
             for (int i = 0; i < y.length; i++) {
                 assertEquals(Double.isNaN(ref[i]), Float.isNaN(y[i]), "element " + i + " on " + dev.backendName() + ", " + s.label() + " seed=" + seed);
@@ -80,7 +70,7 @@ class GeneralSpecsTest {
         TConvData.Int8 q = TConvData.int8(grouped, 1);
         Requantizer rq = q.quant().requantizer(grouped.oc(), Rounding.DOUBLE);
         for (TConvImpl impl : TConvImpls.kernels()) {
-            var e = assertThrows(IllegalArgumentException.class, () -> TConvRunner.int8(impl, DEVICES.getFirst(), grouped, q.input(), q.weights(), q.bias(), 0, rq));
+            var e = assertThrows(IllegalArgumentException.class, () -> TConvRunner.int8(impl, DEVICES.all().getFirst(), grouped, q.input(), q.weights(), q.bias(), 0, rq));
             assertTrue(e.getMessage().contains("group 2") || e.getMessage().contains("needs mm2im"), e.getMessage());
         }
     }
@@ -94,7 +84,7 @@ class GeneralSpecsTest {
         for (Rounding rounding : Rounding.values()) {
             Requantizer rq = q.quant().requantizer(s.oc(), rounding);
             byte[] ref = TConvReference.int8(s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
-            for (Device dev : DEVICES) {
+            for (Device dev : DEVICES.all()) {
                 for (TConvImpl impl : TConvImpls.kernels()) {
                     if (!impl.supports(dev.backendName())) continue;
                     byte[] y = TConvRunner.int8(impl, dev, s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);

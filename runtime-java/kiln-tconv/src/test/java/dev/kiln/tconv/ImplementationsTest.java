@@ -1,17 +1,14 @@
 package dev.kiln.tconv;
 
+import dev.kiln.tconv.testing.TestDevices;
 import dev.kiln.tconv.testing.RandomSpecs;
 import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
 import dev.kiln.tconv.quant.Requantizer;
 import dev.kiln.tconv.quant.Rounding;
 import dev.kiln.tconv.reference.TConvReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,15 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Agreement with ONNX Runtime is checked in the module that holds it ({@code OrtAgreementTest}).
  */
 class ImplementationsTest {
-    private static final List<Device> DEVICES = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        for (String b : Devices.availableNames()) if (b.equals("cpu") || b.equals("opencl")) DEVICES.add(Devices.open(b));
-    }
-
-    @AfterAll
-    static void close() { DEVICES.forEach(Device::close); }
+    @RegisterExtension
+    static final TestDevices DEVICES = new TestDevices();
 
     @RepeatedTest(25)
     void fp32_matches_the_fp64_reference() {
@@ -40,7 +30,7 @@ class ImplementationsTest {
         String where = s + " seed=" + seed;
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        for (Device dev : DEVICES) {
+        for (Device dev : DEVICES.all()) {
             for (TConvImpl impl : TConvImpls.kernels()) {
                 if (!impl.supports(dev.backendName())) continue;
                 float[] y = TConvRunner.fp32(impl, dev, s, d.input(), d.weights(), d.bias());
@@ -59,7 +49,7 @@ class ImplementationsTest {
         for (Rounding rounding : Rounding.values()) {
             Requantizer rq = d.quant().requantizer(s.oc(), rounding);
             byte[] ref = requantize(acc, rq, s.oc());
-            for (Device dev : DEVICES) {
+            for (Device dev : DEVICES.all()) {
                 for (TConvImpl impl : TConvImpls.kernels()) {
                     if (!impl.supports(dev.backendName())) continue;
                     byte[] y = TConvRunner.int8(impl, dev, s, d.input(), d.weights(), d.bias(), d.quant().inputZeroPoint(), rq);

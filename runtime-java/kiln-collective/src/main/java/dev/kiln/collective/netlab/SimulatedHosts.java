@@ -1,13 +1,11 @@
 package dev.kiln.collective.netlab;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -138,24 +136,7 @@ public final class SimulatedHosts implements AutoCloseable {
         run(cmd);
     }
 
-    private static String run(List<String> command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + ": timed out");
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out.strip());
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(String.join(" ", command) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
-        }
-    }
+    private static String run(List<String> command) { return Shell.run(command, null); }
 
     /** Kills what still runs in the namespaces, deletes them (their veths and bridge go with them) and the hosts files. */
     @Override

@@ -70,17 +70,13 @@ public final class CharGpt implements CausalLm {
             System.arraycopy(qkv, d, k, 0, d);
             System.arraycopy(qkv, 2 * d, v, 0, d);
             attention.attend(l, q, k, v, position, att);
-            add(x, b.proj.apply(att));
+            Norms.residual(x, b.proj.apply(att));
             float[] up = b.up.apply(Norms.layerNorm(x, b.ln2G, b.ln2B));
             Norms.geluTanh(up);
-            add(x, b.down.apply(up));
+            Norms.residual(x, b.down.apply(up));
         }
         position++;
         return head.apply(Norms.layerNorm(x, lnfG, lnfB));
-    }
-
-    private static void add(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) x[i] += y[i];
     }
 
     @Override

@@ -96,11 +96,11 @@ public final class Llama implements CausalLm {
             rope(q, c.heads());
             rope(k, c.kvHeads());
             attention.attend(l, q, k, v, position, att);
-            add(x, w.o.apply(att));
+            Norms.residual(x, w.o.apply(att));
             xn = Norms.rmsNorm(x, w.ffnNorm, c.rmsEps());
             float[] g = w.gate.apply(xn);
             Norms.swiglu(g, w.up.apply(xn));
-            add(x, w.down.apply(g));
+            Norms.residual(x, w.down.apply(g));
         }
         position++;
         return head.apply(Norms.rmsNorm(x, outputNorm, c.rmsEps()));
@@ -118,10 +118,6 @@ public final class Llama implements CausalLm {
                 x[b] = x0 * sin + x1 * cos;
             }
         }
-    }
-
-    private static void add(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) x[i] += y[i];
     }
 
     @Override

@@ -4,6 +4,11 @@ package dev.kiln.inference.model;
 final class Norms {
     private Norms() {}
 
+    /** The residual connection: {@code x += y}. */
+    static void residual(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) x[i] += y[i];
+    }
+
     /** LayerNorm with gain and bias, ε = 1e-5 (as the trainer's). */
     static float[] layerNorm(float[] x, float[] g, float[] b) {
         int n = x.length;

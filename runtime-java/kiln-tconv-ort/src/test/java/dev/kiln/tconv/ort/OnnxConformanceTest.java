@@ -1,15 +1,14 @@
 package dev.kiln.tconv.ort;
 
+import dev.kiln.tconv.testing.TestDevices;
 import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
 import dev.kiln.tconv.OnnxLayout;
 import dev.kiln.tconv.TConvImpls;
 import dev.kiln.tconv.TConvRunner;
 import dev.kiln.tconv.TConvSpec;
 import dev.kiln.tconv.onnx.OnnxFiles;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,15 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OnnxConformanceTest {
     static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
-    private static final List<Device> DEVICES = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        for (String b : Devices.availableNames()) if (b.equals("cpu") || b.equals("opencl")) DEVICES.add(Devices.open(b));
-    }
-
-    @AfterAll
-    static void close() { DEVICES.forEach(Device::close); }
+    @RegisterExtension
+    static final TestDevices DEVICES = new TestDevices();
 
     static List<Path> cases() throws IOException {
         assertTrue(Files.isDirectory(DATA), DATA + " is missing: install Debian's libonnx-testdata (./kiln installs it)");
@@ -83,17 +75,17 @@ class OnnxConformanceTest {
             assertTrue(Arrays.equals(OnnxLayout.outputShape(c.spec()), c.expected().dims()),
                     c.name() + ": output shape " + Arrays.toString(OnnxLayout.outputShape(c.spec())) + " for " + c.spec().label()
                             + ", expected " + Arrays.toString(c.expected().dims()));
-            for (Device d : DEVICES) {
+            for (Device d : DEVICES.all()) {
                 float[] y = OnnxLayout.outputToOnnx(c.spec(), TConvRunner.fp32(TConvImpls.named("mm2im"), d, c.spec(), c.x(), c.w(), c.b()));
                 String verdict = compare(c.expected().data(), y);
                 if (verdict == null) passed++;
                 else failures.add(c.name() + " on " + d.backendName() + " (" + c.spec().label() + "): " + verdict);
             }
         }
-        System.out.println("ONNX ConvTranspose node tests: " + passed + "/" + cases.size() * DEVICES.size() + " (cases × " +
-                DEVICES.stream().map(Device::backendName).toList() + ")");
+        System.out.println("ONNX ConvTranspose node tests: " + passed + "/" + cases.size() * DEVICES.all().size() + " (cases × " +
+                DEVICES.all().stream().map(Device::backendName).toList() + ")");
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-        assertTrue(DEVICES.stream().anyMatch(d -> d.backendName().equals("opencl")), "opencl (PoCL) is not available; ./kiln installs it");
+        assertTrue(DEVICES.all().stream().anyMatch(d -> d.backendName().equals("opencl")), "opencl (PoCL) is not available; ./kiln installs it");
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.kiln.tconv.ort;
 
+import dev.kiln.tconv.testing.TestDevices;
 import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
 import dev.kiln.tconv.testing.RandomSpecs;
 import dev.kiln.tconv.TConvData;
 import dev.kiln.tconv.TConvImpl;
@@ -10,13 +10,10 @@ import dev.kiln.tconv.TConvRunner;
 import dev.kiln.tconv.TConvSpec;
 import dev.kiln.tconv.TConvVerifier;
 import dev.kiln.tconv.reference.TConvReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -27,15 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * available backend (cpu; opencl when PoCL is there) against ONNX Runtime, on random layers.
  */
 class OrtAgreementTest {
-    private static final List<Device> DEVICES = new ArrayList<>();
-
-    @BeforeAll
-    static void open() {
-        for (String b : Devices.availableNames()) if (b.equals("cpu") || b.equals("opencl")) DEVICES.add(Devices.open(b));
-    }
-
-    @AfterAll
-    static void close() { DEVICES.forEach(Device::close); }
+    @RegisterExtension
+    static final TestDevices DEVICES = new TestDevices();
 
     @Test
     void ort_is_found_as_a_tconv_implementation_service() {
@@ -49,13 +39,13 @@ class OrtAgreementTest {
         String where = s + " seed=" + seed;
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        Device cpu = DEVICES.stream().filter(x -> x.backendName().equals("cpu")).findFirst().orElseThrow();
+        Device cpu = DEVICES.cpu();
         float[] ort = TConvRunner.fp32(TConvImpls.named("ort"), cpu, s, d.input(), d.weights(), d.bias());
         TConvVerifier.Result ortVsRef = TConvVerifier.compareFp32("ort", "cpu", s, ref, ort, seed);
         assertTrue(ortVsRef.passed(), "ORT vs fp64 reference: " + ortVsRef + " " + where);
         double[] ortRef = new double[ort.length];
         for (int i = 0; i < ort.length; i++) ortRef[i] = ort[i];
-        for (Device dev : DEVICES) {
+        for (Device dev : DEVICES.all()) {
             for (TConvImpl impl : TConvImpls.kernels()) {
                 if (!impl.supports(dev.backendName())) continue;
                 float[] y = TConvRunner.fp32(impl, dev, s, d.input(), d.weights(), d.bias());
@@ -73,7 +63,7 @@ class OrtAgreementTest {
         String where = s.label() + " [" + s + "] seed=" + seed;
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        Device cpu = DEVICES.stream().filter(x -> x.backendName().equals("cpu")).findFirst().orElseThrow();
+        Device cpu = DEVICES.cpu();
         float[] ort = TConvRunner.fp32(TConvImpls.named("ort"), cpu, s, d.input(), d.weights(), d.bias());
         TConvVerifier.Result ortVsRef = TConvVerifier.compareFp32("ort", "cpu", s, ref, ort, seed);
         boolean ortDefined = !ortCol2imBug(s);
@@ -81,7 +71,7 @@ class OrtAgreementTest {
         double[] ortRef = new double[ort.length];
         for (int i = 0; i < ort.length; i++) ortRef[i] = ortDefined ? ort[i] : ref[i];
         int checked = 0;
-        for (Device dev : DEVICES) {
+        for (Device dev : DEVICES.all()) {
             for (TConvImpl impl : TConvImpls.kernels()) {
                 if (!impl.supports(dev.backendName()) || impl.unsupported(s, false).isPresent()) continue;
                 float[] y = TConvRunner.fp32(impl, dev, s, d.input(), d.weights(), d.bias());
@@ -92,7 +82,7 @@ class OrtAgreementTest {
                 checked++;
             }
         }
-        assertTrue(checked >= DEVICES.size(), "mm2im must cover every layer on every device: " + where);
+        assertTrue(checked >= DEVICES.all().size(), "mm2im must cover every layer on every device: " + where);
     }
 
     /**
