@@ -1,12 +1,12 @@
 package dev.kiln.attention.model;
 
 import dev.kiln.device.cpu.CpuNativeKernels;
+import dev.kiln.device.cpu.GemvScratch;
 import dev.kiln.device.cpu.CpuParallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -35,19 +35,6 @@ public final class Ops {
         }
     }
 
-    /** The calling thread's native copies of x and y (C cannot read Java arrays); grown on demand, freed by GC. */
-    private static final class Scratch {
-        MemorySegment x = MemorySegment.NULL, y = MemorySegment.NULL;
-
-        Scratch ensure(long xBytes, long yBytes) {
-            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64); // auto arenas: every pool thread may read
-            if (y.byteSize() < yBytes) y = Arena.ofAuto().allocate(yBytes, 64);
-            return this;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     /**
      * {@link #matmul} through the cpu's C GEMV ({@code kiln_gemv_f32}), which prefetches the next weight row while it
      * reads this one: the weights stream at the memory's pace instead of in turns with the arithmetic, as the
@@ -55,10 +42,10 @@ public final class Ops {
      * weights); the row chunks run in parallel, each writing its own columns of y.
      */
     static void matmulNative(float[] x, int batch, int in, MemorySegment w, int out, float[] y) {
-        Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
-        MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
-        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvF32(s.x, batch, in, w, out, (int) from, (int) to, s.y));
-        MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
+        GemvScratch s = GemvScratch.of((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
+        MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, batch * in);
+        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvF32(s.x(), batch, in, w, out, (int) from, (int) to, s.y()));
+        MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
     }
 
     /** {@link #matmul} in the Vector API: the path without the native kernels, and the reference in tests. */

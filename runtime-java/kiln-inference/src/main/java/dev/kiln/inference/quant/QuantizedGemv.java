@@ -1,6 +1,7 @@
 package dev.kiln.inference.quant;
 
 import dev.kiln.device.cpu.CpuNativeKernels;
+import dev.kiln.device.cpu.GemvScratch;
 import dev.kiln.device.cpu.CpuParallel;
 import dev.kiln.inference.tensor.Tensor;
 import jdk.incubator.vector.ByteVector;
@@ -10,7 +11,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -47,26 +47,13 @@ public final class QuantizedGemv {
         CpuParallel.forRange(out, 8, (from, to) -> rows(x, batch, in, w, (int) from, (int) to, out, y));
     }
 
-    /** The calling thread's native copies of x and y (C cannot read Java arrays); grown on demand. */
-    private static final class Scratch {
-        MemorySegment x = MemorySegment.NULL, y = MemorySegment.NULL;
-
-        Scratch ensure(long xBytes, long yBytes) {
-            if (x.byteSize() < xBytes) x = Arena.ofAuto().allocate(xBytes, 64);   // auto arenas: every pool thread may read
-            if (y.byteSize() < yBytes) y = Arena.ofAuto().allocate(yBytes, 64);
-            return this;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     /** Q8_0 / Q4_0 through the cpu's C kernels ({@code native/cpu/gemv_quant.c}), which prefetch the next row; rows in parallel. */
     static void gemvNative(float[] x, int batch, int in, Tensor w, int out, float[] y) {
-        Scratch s = SCRATCH.get().ensure((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
-        MemorySegment.copy(x, 0, s.x, ValueLayout.JAVA_FLOAT, 0, batch * in);
+        GemvScratch s = GemvScratch.of((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
+        MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, batch * in);
         boolean q4 = w.type() == dev.kiln.inference.tensor.TensorType.Q4_0;
-        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvQuantized(q4, s.x, batch, in, w.data(), out, (int) from, (int) to, s.y));
-        MemorySegment.copy(s.y, ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
+        CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvQuantized(q4, s.x(), batch, in, w.data(), out, (int) from, (int) to, s.y()));
+        MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
     }
 
     /** The Java kernels only (the fallback, and what the tests compare the native one with). */
