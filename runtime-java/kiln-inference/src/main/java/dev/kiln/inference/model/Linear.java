@@ -30,4 +30,27 @@ public record Linear(Tensor weight, float[] bias) {
         if (bias != null) for (int i = 0; i < y.length; i++) y[i] += bias[i];
         return y;
     }
+
+    /**
+     * {@code apply(x)} of each linear, all reading the same {@code x}: in one parallel region where the kernels allow
+     * ({@link QuantizedGemv#gemvFused}), else one after another. Same results as {@link #apply} (the same kernels on the
+     * same rows).
+     */
+    public static float[][] applyAll(float[] x, Linear... linears) {
+        float[][] ys = new float[linears.length][];
+        Tensor[] ws = new Tensor[linears.length];
+        for (int j = 0; j < linears.length; j++) {
+            ws[j] = linears[j].weight;
+            ys[j] = new float[linears[j].out()];
+        }
+        if (!QuantizedGemv.gemvFused(x, ws, ys)) {
+            for (int j = 0; j < linears.length; j++) ys[j] = linears[j].apply(x);
+            return ys;
+        }
+        for (int j = 0; j < linears.length; j++) {
+            float[] b = linears[j].bias;
+            if (b != null) for (int i = 0; i < b.length; i++) ys[j][i] += b[i];
+        }
+        return ys;
+    }
 }

@@ -92,14 +92,16 @@ public final class Llama implements CausalLm {
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             float[] xn = Norms.rmsNorm(x, w.attnNorm, c.rmsEps());
-            float[] q = w.q.apply(xn), k = w.k.apply(xn), v = w.v.apply(xn);
+            float[][] qkv = Linear.applyAll(xn, w.q, w.k, w.v);
+            float[] q = qkv[0], k = qkv[1], v = qkv[2];
             rope(q, c.heads());
             rope(k, c.kvHeads());
             attention.attend(l, q, k, v, position, att);
             Norms.residual(x, w.o.apply(att));
             xn = Norms.rmsNorm(x, w.ffnNorm, c.rmsEps());
-            float[] g = w.gate.apply(xn);
-            Norms.swiglu(g, w.up.apply(xn));
+            float[][] gateUp = Linear.applyAll(xn, w.gate, w.up);
+            float[] g = gateUp[0];
+            Norms.swiglu(g, gateUp[1]);
             Norms.residual(x, w.down.apply(g));
         }
         position++;

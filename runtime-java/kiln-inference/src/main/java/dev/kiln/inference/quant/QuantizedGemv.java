@@ -4,6 +4,7 @@ import dev.kiln.device.cpu.CpuNativeKernels;
 import dev.kiln.device.cpu.GemvScratch;
 import dev.kiln.device.cpu.CpuParallel;
 import dev.kiln.inference.tensor.Tensor;
+import dev.kiln.inference.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
@@ -51,9 +52,53 @@ public final class QuantizedGemv {
     static void gemvNative(float[] x, int batch, int in, Tensor w, int out, float[] y) {
         GemvScratch s = GemvScratch.of((long) batch * in * Float.BYTES, (long) batch * out * Float.BYTES);
         MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, batch * in);
-        boolean q4 = w.type() == dev.kiln.inference.tensor.TensorType.Q4_0;
+        boolean q4 = w.type() == TensorType.Q4_0;
         CpuParallel.forRange(out, 8, (from, to) -> CpuNativeKernels.gemvQuantized(q4, s.x(), batch, in, w.data(), out, (int) from, (int) to, s.y()));
         MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, 0, y, 0, batch * out);
+    }
+
+    /**
+     * {@code ys[j] = ws[j] · x} for several weights that read the same activation (a layer's Q, K and V; its FFN gate and
+     * up), in one parallel region through the cpu's C kernels: the weights' rows, taken end to end, are split across the
+     * cores as if they were one matrix. At decode a GEMV is a few milliseconds or less of weight stream (K and V of a
+     * Llama-3.2-1B layer: about 0.1 ms), so each parallel region's start and its wait for the slowest core are a visible
+     * part of the step; one region instead of three (or two) removes those. Weights of F32, Q8_0 and Q4_0 in native memory,
+     * batch 1; anything else goes weight by weight through {@link #gemv} (and F32 through the caller's own kernel).
+     *
+     * @return false when the weights do not qualify and nothing was computed
+     */
+    public static boolean gemvFused(float[] x, Tensor[] ws, float[][] ys) {
+        if (ws.length != ys.length) throw new IllegalArgumentException(ws.length + " weights but " + ys.length + " outputs");
+        if (!CpuNativeKernels.isAvailable()) return false;
+        int in = Math.toIntExact(ws[0].dim(1));
+        long[] start = new long[ws.length + 1];
+        for (int j = 0; j < ws.length; j++) {
+            Tensor w = ws[j];
+            if (w.rank() != 2 || w.dim(1) != in || !w.data().isNative()) return false;
+            if (w.type() != TensorType.F32 && w.type() != TensorType.Q8_0 && w.type() != TensorType.Q4_0) return false;
+            if (ys[j].length < w.dim(0)) throw new IllegalArgumentException("y " + j + " has " + ys[j].length + " values, needs out " + w.dim(0));
+            start[j + 1] = start[j] + w.dim(0);
+        }
+        if (x.length < in) throw new IllegalArgumentException("x has " + x.length + " values, needs in " + in);
+        long rows = start[ws.length];
+        GemvScratch s = GemvScratch.of((long) in * Float.BYTES, rows * Float.BYTES);
+        MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, in);
+        CpuParallel.forRange(rows, 8, (from, to) -> {
+            for (int j = 0; j < ws.length; j++) {
+                long lo = Math.max(from, start[j]), hi = Math.min(to, start[j + 1]);
+                if (lo >= hi) continue;
+                Tensor w = ws[j];
+                int out = (int) w.dim(0);
+                MemorySegment y = s.y().asSlice(start[j] * Float.BYTES, (long) out * Float.BYTES);
+                if (w.type() == TensorType.F32) {
+                    CpuNativeKernels.gemvF32(s.x(), 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
+                } else {
+                    CpuNativeKernels.gemvQuantized(w.type() == TensorType.Q4_0, s.x(), 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
+                }
+            }
+        });
+        for (int j = 0; j < ws.length; j++) MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, start[j] * Float.BYTES, ys[j], 0, (int) ws[j].dim(0));
+        return true;
     }
 
     /** The Java kernels only (the fallback, and what the tests compare the native one with). */

@@ -1,6 +1,7 @@
 package dev.kiln.inference.quant;
 
 import dev.kiln.device.cpu.CpuNativeKernels;
+import dev.kiln.inference.model.Linear;
 import dev.kiln.inference.tensor.Tensor;
 import dev.kiln.inference.tensor.TensorType;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,6 +47,46 @@ class QuantizedGemvTest {
             nanX[in / 2] = Float.NaN;
             QuantizedGemv.gemv(nanX, batch, t, any);
             for (int o = 0; o < out; o++) assertTrue(Float.isNaN(any[o]), "NaN in x must give NaN in y[0][" + o + "]");
+        }
+    }
+
+    /**
+     * Several weights over one x in one parallel region ({@link QuantizedGemv#gemvFused}, a layer's Q/K/V or gate/up):
+     * each output within the fp64 bound, and bit for bit what the same weight gives alone (the same kernel on the same rows).
+     */
+    @ParameterizedTest(name = "{0}: in {1}")
+    @CsvSource({"Q8_0, 2048", "Q4_0, 2048", "Q8_0, 96", "Q4_0, 32", "F32, 256"})
+    void fused_weights_match_each_alone_and_fp64(TensorType type, int in) {
+        SplittableRandom r = new SplittableRandom(SEED);
+        int[] outs = {77, 13, 130};
+        float[] x = new float[in];
+        for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
+        try (Arena arena = Arena.ofShared()) {
+            Tensor[] ws = new Tensor[outs.length];
+            float[][] values = new float[outs.length][];
+            for (int j = 0; j < outs.length; j++) {
+                float[] w = new float[outs[j] * in];
+                for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+                byte[] bytes = Quantize.encode(type, w);
+                MemorySegment data = arena.allocate(bytes.length, 64);
+                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+                ws[j] = new Tensor("w" + j, type, new long[]{outs[j], in}, data);
+                values[j] = ws[j].toFloats();
+            }
+            float[][] ys = new float[outs.length][];
+            for (int j = 0; j < outs.length; j++) ys[j] = new float[outs[j]];
+            boolean fused = QuantizedGemv.gemvFused(x, ws, ys);
+            assertEquals(CpuNativeKernels.isAvailable(), fused, "fused GEMV runs exactly where the native kernels do");
+            if (!fused) return;
+            for (int j = 0; j < outs.length; j++) {
+                check("fused " + j, ys[j], x, values[j], 1, in, outs[j], type);
+                float[] alone = new Linear(ws[j], null).apply(x);
+                assertArrayEquals(alone, ys[j], "fused weight " + j + " differs from the same weight alone, seed " + SEED);
+            }
+            float[] nanX = x.clone();
+            nanX[in - 1] = Float.NaN;
+            QuantizedGemv.gemvFused(nanX, ws, ys);
+            for (float[] y : ys) for (int o = 0; o < y.length; o++) assertTrue(Float.isNaN(y[o]), "NaN in x must give NaN in y[" + o + "]");
         }
     }
 
