@@ -8,6 +8,7 @@
 module dev.kiln.inference {
     requires transitive dev.kiln.attention;
     requires jdk.incubator.vector;
+    requires java.management;   // DecodeBench warms up until the JIT is idle
 
     exports dev.kiln.inference.tensor;
     exports dev.kiln.inference.gguf;

@@ -9,6 +9,9 @@ import dev.kiln.inference.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +42,9 @@ final class DecodeBenchCommand implements Callable<Integer> {
             s = new LlamaConfig(s.vocab(), s.dim(), layers, s.heads(), s.kvHeads(), s.ffn(), s.context(), s.ropeDims(), s.ropeTheta(),
                     s.rmsEps(), s.ropeInterleaved(), s.gguf());
         }
+        String loadBefore = loadAverage();
         List<Map<String, Object>> rows = new ArrayList<>();
-        Table t = new Table("type", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling", "paired fraction");
+        Table t = new Table("type", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling", "paired fraction", "warm-up steps");
         try (Device cpu = Devices.open("cpu")) {
             for (String name : types) {
                 TensorType type;
@@ -58,25 +62,39 @@ final class DecodeBenchCommand implements Callable<Integer> {
                 row.put("ceilingBytesPerSecond", r.ceilingBytesPerSecond());
                 row.put("fractionOfCeiling", r.fractionOfCeiling());
                 row.put("pairedFraction", r.pairedFraction());
+                row.put("warmUpSteps", r.warmUpSteps());
                 row.put("stepSeconds", r.stepSeconds());
                 row.put("ceilingSeconds", r.ceilingSeconds());
                 rows.add(row);
                 t.row(r.type(), String.format("%.0f", r.weightBytesPerToken() / 1e6), String.format("%.1f", r.secondsPerToken() * 1e3),
                         String.format("%.2f", r.tokensPerSecond()), String.format("%.2f", r.weightBytesPerToken() / r.secondsPerToken() / 1e9),
-                        String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()), String.format("%.3f", r.pairedFraction()));
+                        String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()), String.format("%.3f", r.pairedFraction()), String.valueOf(r.warmUpSteps()));
             }
         }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("shape", s);
             out.put("cpuThreads", Runtime.getRuntime().availableProcessors());
+            out.put("loadAverageBefore", loadBefore);
+            out.put("loadAverageAfter", loadAverage());
             out.put("runs", rows);
             System.out.println(Json.write(out));
         } else {
             System.out.printf("Llama-3.2-1B shape (%d layers, dim %d, %d/%d heads, FFN %d, vocab %d, tied head), random weights; medians of %d steps, each followed by the read ceiling over the same bytes%n",
                     s.layers(), s.dim(), s.heads(), s.kvHeads(), s.ffn(), s.vocab(), steps);
             System.out.print(t);
+            System.out.printf("load average (1, 5, 15 min) before: %s, after: %s%n", loadBefore, loadAverage());
         }
         return 0;
+    }
+
+    /** The machine's load averages from /proc/loadavg, which the numbers depend on where other work shares the cores; "n/a" elsewhere. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
     }
 }

@@ -4,6 +4,8 @@ import dev.kiln.attention.MemoryBandwidth;
 import dev.kiln.device.Device;
 import dev.kiln.inference.tensor.TensorType;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
@@ -12,6 +14,9 @@ import java.util.Arrays;
  * the memory's read rate the decode achieves (1.0 = the weights stream at the ceiling's pace). Medians over steps.
  */
 public final class DecodeBench {
+    /** Bounds on the untimed (decode step, ceiling read) pairs before the timed ones. */
+    static final int MIN_WARM_UP = 3, MAX_WARM_UP = 40;
+
     private DecodeBench() {}
 
     /**
@@ -21,17 +26,34 @@ public final class DecodeBench {
     /**
      * @param pairedFraction the median over steps of each step's fraction against the ceiling read right after it: on a
      *                       machine shared with other work, the pair saw the same load
+     * @param warmUpSteps    untimed (step, ceiling) pairs run first, until the JIT was quiet
      */
     public record Result(String type, long weightBytesPerToken, double secondsPerToken, double tokensPerSecond,
-                         double ceilingBytesPerSecond, double fractionOfCeiling, double pairedFraction,
+                         double ceilingBytesPerSecond, double fractionOfCeiling, double pairedFraction, int warmUpSteps,
                          double[] stepSeconds, double[] ceilingSeconds) {}
+
+    /** Milliseconds the JIT has spent compiling so far; -1 where the JVM does not say (then warm-up stops at its minimum). */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
 
     public static Result run(Device device, LlamaConfig shape, TensorType type, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps = " + steps + "; must be >= 1");
         try (SyntheticLlama ckpt = new SyntheticLlama(shape, type, seed);
-             Llama model = new Llama(ckpt, shape, AttentionFactory.singleRank(device), steps + 8)) {
+             Llama model = new Llama(ckpt, shape, AttentionFactory.singleRank(device), steps + MAX_WARM_UP + 1)) {
             int token = 1;
-            for (int w = 0; w < 3; w++) token = Sampler.argmax(model.step(token)) % shape.vocab();   // warm-up: JIT, page faults
+            int warmUp = 0;
+            // Warm-up of both sides, in the timed loop's order, until the JIT has finished no compilation during two pairs:
+            // the step's code runs a few times per layer, so C2 compiles it for seconds, and its compiler threads share the
+            // two cores with whatever is being timed (after three plain decode steps, the first type of a run saw its
+            // ceiling cut by a third against the last type's).
+            for (int quiet = 0; warmUp < MAX_WARM_UP && (warmUp < MIN_WARM_UP || quiet < 2); warmUp++) {
+                long jit = jitMillis();
+                token = Sampler.argmax(model.step(token));
+                MemoryBandwidth.readAll(ckpt.weights());
+                quiet = jitMillis() == jit ? quiet + 1 : 0;
+            }
             double[] step = new double[steps], ceiling = new double[steps];
             for (int i = 0; i < steps; i++) {
                 // Alternate decode and ceiling so that a machine shared with other work slows both alike.
@@ -47,7 +69,7 @@ public final class DecodeBench {
             double sec = median(step), ceilingRate = ckpt.weights().byteSize() / median(ceiling);
             double[] paired = new double[steps];
             for (int i = 0; i < steps; i++) paired[i] = bytes / step[i] / (ckpt.weights().byteSize() / ceiling[i]);
-            return new Result(type.toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, median(paired), step, ceiling);
+            return new Result(type.toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, median(paired), warmUp, step, ceiling);
         }
     }
 
