@@ -6,9 +6,10 @@ import dev.kiln.inference.tensor.Tensor;
 import dev.kiln.inference.tensor.TensorType;
 
 /**
- * A weight {@code [out][in]} applied to one activation row, on Kiln's GEMV kernels: fp32 through the decoder's
- * GEMV ({@link Ops#matmul}: C with prefetch where the native kernels load), the other formats through
- * {@link QuantizedGemv}. The weight stays in the checkpoint's mapping.
+ * A weight {@code [out][in]} applied to one activation row, on Kiln's GEMV kernels: where the cpu's C kernels load,
+ * F32, Q8_0 and Q4_0 through {@link QuantizedGemv#gemvFused} (rows claimed by the cores); otherwise fp32 through the
+ * decoder's GEMV ({@link Ops#matmul}) and the other formats through {@link QuantizedGemv#gemv}. The weight stays in
+ * the checkpoint's mapping.
  */
 public record Linear(Tensor weight, float[] bias) {
     public Linear {
@@ -25,8 +26,10 @@ public record Linear(Tensor weight, float[] bias) {
     /** {@code y = W x (+ b)}. */
     public float[] apply(float[] x) {
         float[] y = new float[out()];
-        if (weight.type() == TensorType.F32) Ops.matmul(x, 1, in(), weight.data(), out(), y);
-        else QuantizedGemv.gemv(x, 1, weight, y);
+        if (!QuantizedGemv.gemvFused(x, new Tensor[]{weight}, new float[][]{y})) {
+            if (weight.type() == TensorType.F32) Ops.matmul(x, 1, in(), weight.data(), out(), y);
+            else QuantizedGemv.gemv(x, 1, weight, y);
+        }
         if (bias != null) for (int i = 0; i < y.length; i++) y[i] += bias[i];
         return y;
     }

@@ -15,6 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * GEMV over a weight in a 16-bit or block-quantized format, {@code y[b][o] = Σ_i x[b][i]·w[o][i]}, with
@@ -32,6 +33,9 @@ public final class QuantizedGemv {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Rows a core claims at a time in {@link #gemvFused}, in weight bytes. */
+    static final long CLAIM_BYTES = 128 << 10;
 
     private QuantizedGemv() {}
 
@@ -83,22 +87,35 @@ public final class QuantizedGemv {
         long rows = start[ws.length];
         GemvScratch s = GemvScratch.of((long) in * Float.BYTES, rows * Float.BYTES);
         MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, in);
-        CpuParallel.forRange(rows, 8, (from, to) -> {
-            for (int j = 0; j < ws.length; j++) {
-                long lo = Math.max(from, start[j]), hi = Math.min(to, start[j + 1]);
-                if (lo >= hi) continue;
-                Tensor w = ws[j];
-                int out = (int) w.dim(0);
-                MemorySegment y = s.y().asSlice(start[j] * Float.BYTES, (long) out * Float.BYTES);
-                if (w.type() == TensorType.F32) {
-                    CpuNativeKernels.gemvF32(s.x(), 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
-                } else {
-                    CpuNativeKernels.gemvQuantized(w.type() == TensorType.Q4_0, s.x(), 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
-                }
+        long rowBytes = 0;
+        for (Tensor w : ws) rowBytes = Math.max(rowBytes, w.type().byteSize(in));
+        long rowsPerClaim = Math.max(1, CLAIM_BYTES / rowBytes), claims = Math.ceilDiv(rows, rowsPerClaim);
+        AtomicLong next = new AtomicLong();
+        // One task per core, each claiming the next CLAIM_BYTES of rows until none are left: a core that another
+        // process slows takes fewer claims, and the cores finish within one claim of each other.
+        CpuParallel.forRange(Math.min(CpuParallel.threads(), claims), 1, (first, last) -> {
+            for (long c = next.getAndIncrement(); c < claims; c = next.getAndIncrement()) {
+                fusedRows(s.x(), ws, start, in, s.y(), c * rowsPerClaim, Math.min(rows, (c + 1) * rowsPerClaim));
             }
         });
         for (int j = 0; j < ws.length; j++) MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, start[j] * Float.BYTES, ys[j], 0, (int) ws[j].dim(0));
         return true;
+    }
+
+    /** Rows [from, to) of the weights taken end to end ({@code start[j]}: weight j's first row), through the C kernels. */
+    private static void fusedRows(MemorySegment x, Tensor[] ws, long[] start, int in, MemorySegment ys, long from, long to) {
+        for (int j = 0; j < ws.length; j++) {
+            long lo = Math.max(from, start[j]), hi = Math.min(to, start[j + 1]);
+            if (lo >= hi) continue;
+            Tensor w = ws[j];
+            int out = (int) w.dim(0);
+            MemorySegment y = ys.asSlice(start[j] * Float.BYTES, (long) out * Float.BYTES);
+            if (w.type() == TensorType.F32) {
+                CpuNativeKernels.gemvF32(x, 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
+            } else {
+                CpuNativeKernels.gemvQuantized(w.type() == TensorType.Q4_0, x, 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
+            }
+        }
     }
 
     /** The Java kernels only (the fallback, and what the tests compare the native one with). */

@@ -1,7 +1,7 @@
 package dev.kiln.inference.quant;
 
 import dev.kiln.device.cpu.CpuNativeKernels;
-import dev.kiln.inference.model.Linear;
+import dev.kiln.attention.model.Ops;
 import dev.kiln.inference.tensor.Tensor;
 import dev.kiln.inference.tensor.TensorType;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +52,8 @@ class QuantizedGemvTest {
 
     /**
      * Several weights over one x in one parallel region ({@link QuantizedGemv#gemvFused}, a layer's Q/K/V or gate/up):
-     * each output within the fp64 bound, and bit for bit what the same weight gives alone (the same kernel on the same rows).
+     * each output within the fp64 bound, and bit for bit what the same weight gives alone through {@link QuantizedGemv#gemv}
+     * or, F32, {@link Ops#matmul} (the same C kernel on the same rows, split otherwise).
      */
     @ParameterizedTest(name = "{0}: in {1}")
     @CsvSource({"Q8_0, 2048", "Q4_0, 2048", "Q8_0, 96", "Q4_0, 32", "F32, 256"})
@@ -80,7 +81,9 @@ class QuantizedGemvTest {
             if (!fused) return;
             for (int j = 0; j < outs.length; j++) {
                 check("fused " + j, ys[j], x, values[j], 1, in, outs[j], type);
-                float[] alone = new Linear(ws[j], null).apply(x);
+                float[] alone = new float[outs[j]];
+                if (type == TensorType.F32) Ops.matmul(x, 1, in, ws[j].data(), outs[j], alone);
+                else QuantizedGemv.gemv(x, 1, ws[j], alone);
                 assertArrayEquals(alone, ys[j], "fused weight " + j + " differs from the same weight alone, seed " + SEED);
             }
             float[] nanX = x.clone();
