@@ -7,23 +7,26 @@
 /*
  * y[b][o] = sum_i x[b][i] * w[o][i] for rows o in [from, to) of w ([out][in], fp32; y is [batch][out]) and `batch` rows of x: the
  * decoder's projections and FFN at decode, where every weight byte is read once per step, so the time is the weight
- * stream's. Rows are read in order; each row's loads prefetch the same offsets of the next row into L2, for the reason
- * the attention prefetches. Four batch rows share each weight vector, two vectors per step keep eight FMA chains in
- * flight. Not bit-identical to the Java matmul (its lane sum has another order); both are held to an fp64 reference.
+ * stream's. Rows [from, to) are one contiguous stream, read in order and prefetched into L2 PREFETCH_BYTES ahead, one
+ * prefetch per line, as the read ceiling (read_sum.c) prefetches: the hardware prefetchers stop at 4 KiB pages. (It used
+ * to prefetch the next row, 8 or 32 KiB ahead, and left the first row of every call unprefetched.) Four batch rows share
+ * each weight vector, two vectors per step keep eight FMA chains in flight. Not bit-identical to the Java matmul (its lane
+ * sum has another order); both are held to an fp64 reference.
  */
+#define PREFETCH_BYTES 4096
+
 void kiln_gemv_f32(const float *x, int32_t batch, int32_t in, const float *w, int32_t out, int32_t from, int32_t to, float *y) {
     for (int o = from; o < to; o++) {
         const float *row = w + (long) o * in;
-        const float *next = o + 1 < to ? row + in : NULL;
         for (int b0 = 0; b0 < batch; b0 += 4) {
             int nb = batch - b0 < 4 ? batch - b0 : 4;
             const float *x0 = x + (long) b0 * in, *x1 = nb > 1 ? x0 + in : x0, *x2 = nb > 2 ? x0 + 2L * in : x0, *x3 = nb > 3 ? x0 + 3L * in : x0;
             __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
             int i = 0;
             for (; i + 32 <= in; i += 32) {
-                if (next && b0 == 0) {
-                    _mm_prefetch((const char *) (next + i), _MM_HINT_T1);
-                    _mm_prefetch((const char *) (next + i + 16), _MM_HINT_T1);
+                if (b0 == 0) {
+                    _mm_prefetch((const char *) (row + i) + PREFETCH_BYTES, _MM_HINT_T1);
+                    _mm_prefetch((const char *) (row + i + 16) + PREFETCH_BYTES, _MM_HINT_T1);
                 }
                 __m512 w0 = _mm512_loadu_ps(row + i), w1 = _mm512_loadu_ps(row + i + 16);
                 a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x0 + i), w0, a0); c0 = _mm512_fmadd_ps(_mm512_loadu_ps(x0 + i + 16), w1, c0);

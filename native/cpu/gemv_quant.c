@@ -16,7 +16,8 @@
  *   that scales the block's 16 partial sums by d and adds them to the row's accumulator: 7.
  * - Q4_0: one vpmovzxbd from memory (port 5) holds all 16 bytes, one shift brings the high nibbles down, and each half
  *   becomes fp32 without a conversion: vpternlogd ORs the nibble into the mantissa of 2^23 (the float 2^23 + q, exact) and a
- *   subtraction of 2^23 + 8 leaves q - 8, exactly. Then the same multiply, FMA and scale FMA: 8.
+ *   subtraction of 2^23 + 8 leaves q - 8, exactly (and, convert, subtract 8 would be three). Then the same multiply, FMA and
+ *   scale FMA: 9 for 18 bytes, which is why Q4_0 stays below the read ceiling on a core that is not faster than its memory.
  * The fp16 scales of 16 blocks are fetched with one gather, converted together and kept in a small array, so that the
  * scale FMA takes d as a broadcast memory operand (a load, no shuffle) instead of a per-block fp16 load, convert and
  * broadcast (three more port-5 micro-ops). Rows [from, to) are contiguous, one stream; the kernel prefetches it
