@@ -91,13 +91,15 @@ public final class QuantizedGemv {
         for (Tensor w : ws) rowBytes = Math.max(rowBytes, w.type().byteSize(in));
         long rowsPerClaim = Math.max(1, CLAIM_BYTES / rowBytes), claims = Math.ceilDiv(rows, rowsPerClaim);
         AtomicLong next = new AtomicLong();
-        // One task per core, each claiming the next CLAIM_BYTES of rows until none are left: a core that another
-        // process slows takes fewer claims, and the cores finish within one claim of each other.
-        CpuParallel.forRange(Math.min(CpuParallel.threads(), claims), 1, (first, last) -> {
+        // Every core claims the next CLAIM_BYTES of rows until none are left: a core that another process slows takes
+        // fewer claims, and the cores finish within one claim of each other. On the caller and the resident helpers of
+        // GemvTeam; on the pool when another thread holds the team.
+        Runnable claimRows = () -> {
             for (long c = next.getAndIncrement(); c < claims; c = next.getAndIncrement()) {
                 fusedRows(s.x(), ws, start, in, s.y(), c * rowsPerClaim, Math.min(rows, (c + 1) * rowsPerClaim));
             }
-        });
+        };
+        if (!GemvTeam.runOnAll(claimRows)) CpuParallel.forRange(Math.min(CpuParallel.threads(), claims), 1, (first, last) -> claimRows.run());
         for (int j = 0; j < ws.length; j++) MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, start[j] * Float.BYTES, ys[j], 0, (int) ws[j].dim(0));
         return true;
     }
