@@ -14,7 +14,7 @@ import java.util.Arrays;
  * the memory's read rate the decode achieves (1.0 = the weights stream at the ceiling's pace). Medians over steps.
  */
 public final class DecodeBench {
-    /** Bounds on the untimed (decode step, ceiling read) pairs before the timed ones. */
+    /** Bounds on the untimed (decode step, ceiling read) pairs before the timed ones; where the JVM does not report its JIT time, the minimum. */
     static final int MIN_WARM_UP = 3, MAX_WARM_UP = 40;
 
     private DecodeBench() {}
@@ -44,15 +44,16 @@ public final class DecodeBench {
              Llama model = new Llama(ckpt, shape, AttentionFactory.singleRank(device), steps + MAX_WARM_UP + 1)) {
             int token = 1;
             int warmUp = 0;
-            // Warm-up of both sides, in the timed loop's order, until the JIT has finished no compilation during two pairs:
-            // the step's code runs a few times per layer, so C2 compiles it for seconds, and its compiler threads share the
-            // two cores with whatever is being timed (after three plain decode steps, the first type of a run saw its
-            // ceiling cut by a third against the last type's).
+            // Warm-up of both sides, in the timed loop's order, until the JIT compiled for under 1 % of two pairs' time in
+            // a row: the step's code runs a few times per layer, so C2 compiles it for seconds (100-300 ms a method), and
+            // its compiler threads share the two cores with whatever is being timed (after three plain decode steps, the
+            // first type of a run saw its ceiling cut by a third against the last type's). Small compilations trickle on.
             for (int quiet = 0; warmUp < MAX_WARM_UP && (warmUp < MIN_WARM_UP || quiet < 2); warmUp++) {
-                long jit = jitMillis();
+                long jit = jitMillis(), t0 = System.nanoTime();
                 token = Sampler.argmax(model.step(token));
                 MemoryBandwidth.readAll(ckpt.weights());
-                quiet = jitMillis() == jit ? quiet + 1 : 0;
+                double pairMillis = (System.nanoTime() - t0) / 1e6;
+                quiet = jitMillis() - jit <= 0.01 * pairMillis ? quiet + 1 : 0;
             }
             double[] step = new double[steps], ceiling = new double[steps];
             for (int i = 0; i < steps; i++) {
