@@ -4,13 +4,19 @@ import dev.kiln.device.cpu.CpuNativeKernels;
 import dev.kiln.attention.model.Ops;
 import dev.kiln.inference.tensor.Tensor;
 import dev.kiln.inference.tensor.TensorType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,6 +96,44 @@ class QuantizedGemvTest {
             nanX[in - 1] = Float.NaN;
             QuantizedGemv.gemvFused(nanX, ws, ys);
             for (float[] y : ys) for (int o = 0; o < y.length; o++) assertTrue(Float.isNaN(y[o]), "NaN in x must give NaN in y[" + o + "]");
+        }
+    }
+
+    /**
+     * Callers on several threads at once: one holds the resident team ({@code GemvTeam}), the others fall back to the pool;
+     * every result is bit for bit the single caller's.
+     */
+    @Test
+    void concurrent_callers_get_the_single_callers_result() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED);
+        int in = 512, out = 300;
+        float[] w = new float[out * in], x = new float[in];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
+        try (Arena arena = Arena.ofShared()) {
+            byte[] bytes = Quantize.encode(TensorType.Q8_0, w);
+            MemorySegment data = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Tensor[] ws = {new Tensor("w", TensorType.Q8_0, new long[]{out, in}, data)};
+            float[][] want = {new float[out]};
+            if (!QuantizedGemv.gemvFused(x, ws, want)) return;   // no native kernels: nothing concurrent to test
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> runs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    runs.add(pool.submit(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            float[][] got = {new float[out]};
+                            assertTrue(QuantizedGemv.gemvFused(x, ws, got));
+                            assertArrayEquals(want[0], got[0], "concurrent caller's result differs, seed " + SEED);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : runs) f.get();
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
