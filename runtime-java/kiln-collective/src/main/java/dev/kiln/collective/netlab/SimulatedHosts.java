@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -23,10 +24,10 @@ import java.util.stream.Stream;
  */
 public final class SimulatedHosts implements AutoCloseable {
     /** Numbers the sets this JVM creates, so two sets can exist at once. */
-    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger CREATED = new AtomicInteger();
     private final String prefix;
     private final int hosts;
-    private final List<String> created = new ArrayList<>();
+    private Bridge bridge;
 
     private SimulatedHosts(String prefix, int hosts) {
         this.prefix = prefix;
@@ -62,29 +63,17 @@ public final class SimulatedHosts implements AutoCloseable {
     }
 
     private void build() {
-        String sw = prefix + "sw";
-        netnsAdd(sw);
-        ip(sw, "link", "add", "br0", "type", "bridge");
-        ip(sw, "link", "set", "br0", "up");
+        bridge = Bridge.create(prefix + "sw", null);
         StringBuilder hostsFile = new StringBuilder("127.0.0.1 localhost\n");
         for (int h = 0; h < hosts; h++) hostsFile.append(address(h)).append(' ').append(hostName(h)).append('\n');
         for (int h = 0; h < hosts; h++) {
-            String ns = namespace(h);
-            netnsAdd(ns);
-            run(List.of("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + h, "netns", sw));
-            ip(sw, "link", "set", "p" + h, "master", "br0");
-            ip(sw, "link", "set", "p" + h, "up");
-            ip(ns, "addr", "add", address(h) + "/24", "dev", "eth0");
-            // gso_max_segs 1: a UDP GSO burst is cut into datagrams as it leaves the sender (to another host over eth0,
-            // to a rank on the same host over lo), so the receiver's nft input rule drops datagrams one by one, i.i.d.
-            ip(ns, "link", "set", "eth0", "gso_max_segs", "1", "up");
-            ip(ns, "link", "set", "lo", "gso_max_segs", "1", "up");
+            bridge.addMember(namespace(h));
             try {
-                Path dir = Path.of("/etc/netns", ns);
+                Path dir = Path.of("/etc/netns", namespace(h));
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("hosts"), hostsFile);
             } catch (IOException e) {
-                throw new IllegalStateException("cannot write /etc/netns/" + ns + "/hosts: " + e.getMessage(), e);
+                throw new IllegalStateException("cannot write /etc/netns/" + namespace(h) + "/hosts: " + e.getMessage(), e);
             }
         }
     }
@@ -94,11 +83,11 @@ public final class SimulatedHosts implements AutoCloseable {
     /** The name by which every simulated host knows host {@code host}. */
     public String hostName(int host) { return prefix + "h" + host; }
 
-    public static String address(int host) { return "198.18.0." + (host + 1); }
+    public static String address(int host) { return Bridge.address(host); }
 
     /** {@code command} run inside host {@code host}'s namespace. */
     public List<String> exec(int host, List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
+        List<String> cmd = new ArrayList<>(Bridge.exec(namespace(host)));
         cmd.addAll(command);
         return cmd;
     }
@@ -111,7 +100,7 @@ public final class SimulatedHosts implements AutoCloseable {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("drop probability must be in [0, 1), was " + p);
         long perMille = Math.round(p * 1000);
         for (int h = 0; h < hosts; h++) {
-            List<String> nft = List.of("ip", "netns", "exec", namespace(h), "nft");
+            List<String> nft = exec(h, List.of("nft"));
             run(concat(nft, "add", "table", "inet", "kilnhosts"));
             run(concat(nft, "add", "chain", "inet", "kilnhosts", "input", "{ type filter hook input priority 0 ; policy accept ; }"));
             run(concat(nft, "add", "rule", "inet", "kilnhosts", "input", "udp", "dport", firstPort + "-" + lastPort,
@@ -125,40 +114,20 @@ public final class SimulatedHosts implements AutoCloseable {
         return all;
     }
 
-    private void netnsAdd(String ns) {
-        run(List.of("ip", "netns", "add", ns));
-        created.add(ns);
-    }
-
-    private static void ip(String ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns));
-        cmd.addAll(List.of(args));
-        run(cmd);
-    }
-
     private static String run(List<String> command) { return Shell.run(command, null); }
 
     /** Kills what still runs in the namespaces, deletes them (their veths and bridge go with them) and the hosts files. */
     @Override
     public void close() {
-        for (String ns : created.reversed()) {
-            try {
-                for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
-                    if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
-                }
-                run(List.of("ip", "netns", "delete", ns));
-            } catch (RuntimeException e) {
-                System.err.println("simulated hosts: cleaning up " + ns + ": " + e.getMessage());
-            }
-            Path dir = Path.of("/etc/netns", ns);
-            if (Files.exists(dir)) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    System.err.println("simulated hosts: removing " + dir + ": " + e.getMessage());
-                }
+        if (bridge != null) bridge.close();
+        for (int h = 0; h < hosts; h++) {
+            Path dir = Path.of("/etc/netns", namespace(h));
+            if (!Files.exists(dir)) continue;
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("simulated hosts: removing " + dir + ": " + e.getMessage());
             }
         }
-        created.clear();
     }
 }
