@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * Hosts simulated on this machine: one network namespace per host, each with {@code eth0} at 198.18.0.(h+1)/24,
  * joined by veth pairs to a bridge that lives in a namespace of its own (so the machine's own network is not
  * touched). Each host resolves the others by name ({@code <prefix>h0}, ...) through {@code /etc/netns/NAME/hosts},
- * which {@code ip netns exec} mounts over {@code /etc/hosts}. {@link #close} kills what still runs inside and
+ * which {@code ip netns exec} mounts over {@code /etc/hosts}, and its own name to {@code 127.0.1.1}, as on Debian. {@link #close} kills what still runs inside and
  * deletes everything, also after a failed setup. Tests use it to spread ranks over hosts without a cluster.
  *
  * <pre>{@code
@@ -64,18 +64,26 @@ public final class SimulatedHosts implements AutoCloseable {
 
     private void build() {
         bridge = Bridge.create(prefix + "sw", null);
-        StringBuilder hostsFile = new StringBuilder("127.0.0.1 localhost\n");
-        for (int h = 0; h < hosts; h++) hostsFile.append(address(h)).append(' ').append(hostName(h)).append('\n');
         for (int h = 0; h < hosts; h++) {
             bridge.addMember(namespace(h));
             try {
                 Path dir = Path.of("/etc/netns", namespace(h));
                 Files.createDirectories(dir);
-                Files.writeString(dir.resolve("hosts"), hostsFile);
+                Files.writeString(dir.resolve("hosts"), hostsFile(h));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot write /etc/netns/" + namespace(h) + "/hosts: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Host {@code self}'s {@code /etc/hosts}: the others by their addresses, and its own name at {@code 127.0.1.1}, as
+     * Debian's installer writes it, so that a job whose MASTER_ADDR is a host name meets the same trap here as there.
+     */
+    private String hostsFile(int self) {
+        StringBuilder file = new StringBuilder("127.0.0.1 localhost\n");
+        for (int h = 0; h < hosts; h++) file.append(h == self ? "127.0.1.1" : address(h)).append(' ').append(hostName(h)).append('\n');
+        return file.toString();
     }
 
     public String namespace(int host) { return prefix + "h" + host; }
