@@ -1,30 +1,23 @@
 package dev.kiln.collective.nccl;
 
-import dev.kiln.device.testing.ChildJvm;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link NcclCommunicator} without a GPU: each rank is a child JVM whose libnccl.so.2 and libcuda.so.1 are
- * kiln-core's stand-ins (src/test/c/fake_libnccl.c, fake_libcuda.c), and {@link NcclStandInRank} checks every
+ * kiln-core's stand-ins (src/test/c/fake_libnccl.c, fake_libcuda.c), and {@link NcclRank} checks every
  * operation, through host segments and device buffers, against a plain Java reference (fp64 sums, byte copies).
  *
  * <p>What this proves: the Java side. Rank 0's ncclUniqueId reaches the others over the control channel intact
@@ -50,50 +43,13 @@ class NcclCommunicatorStandInTest {
 
     @Test
     void every_collective_matches_the_java_reference_across_three_ranks() throws Exception {
-        List<String> outputs = runRanks(3, "ops", Map.of());
+        List<String> outputs = NcclRanks.run(3, "ops", Map.of("LD_LIBRARY_PATH", libs.toString()));
         assertTrue(outputs.getFirst().contains("ok rank 0: device allToAll"), outputs.getFirst());
     }
 
     @Test
     void a_failed_nccl_call_is_one_line_with_the_rank_the_operation_and_ncclGetErrorString() throws Exception {
-        runRanks(2, "errors", Map.of("KILN_FAKE_NCCL_FAIL", "ncclAllGather", "KILN_FAKE_NCCL_TIMEOUT_S", "20"));
-    }
-
-    private static List<String> runRanks(int ranks, String mode, Map<String, String> extraEnv) throws Exception {
-        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        List<CompletableFuture<ChildJvm.Result>> running = new ArrayList<>();
-        // one thread per rank: the common pool may have a single thread on a small machine, and the ranks must overlap
-        ExecutorService threads = Executors.newFixedThreadPool(ranks);
-        for (int r = 0; r < ranks; r++) {
-            Map<String, String> env = new HashMap<>(extraEnv);
-            env.put("LD_LIBRARY_PATH", libs.toString());
-            env.put("RANK", Integer.toString(r));
-            env.put("LOCAL_RANK", Integer.toString(r));
-            env.put("WORLD_SIZE", Integer.toString(ranks));
-            env.put("MASTER_ADDR", "127.0.0.1");
-            env.put("MASTER_PORT", Integer.toString(port));
-            running.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return ChildJvm.run(env, NcclStandInRank.class.getName(), Long.toString(seed), mode);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads));
-        }
-        threads.shutdown();
-        List<String> outputs = new ArrayList<>();
-        for (int r = 0; r < ranks; r++) {
-            ChildJvm.Result res = running.get(r).get(150, TimeUnit.SECONDS);
-            assertEquals(0, res.exitCode(), "rank " + r + ", seed " + seed + " (-Dkiln.test.seed pins it), output:\n" + res.output());
-            assertTrue(res.output().contains("ALL CHECKS PASSED"), res.output());
-            outputs.add(res.output());
-        }
-        System.out.print(outputs.getFirst().lines().filter(l -> l.startsWith("ok ")).map(l -> "  stand-in nccl: " + l + "\n").reduce("", String::concat));
-        return outputs;
+        NcclRanks.run(2, "errors", Map.of("LD_LIBRARY_PATH", libs.toString(), "KILN_FAKE_NCCL_FAIL", "ncclAllGather", "KILN_FAKE_NCCL_TIMEOUT_S", "20"));
     }
 
     private static void compile(String source, String library, String... flags) throws Exception {
