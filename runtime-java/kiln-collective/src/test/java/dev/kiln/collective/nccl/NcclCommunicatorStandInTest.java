@@ -1,5 +1,6 @@
 package dev.kiln.collective.nccl;
 
+import dev.kiln.device.testing.ChildJvm;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,13 @@ class NcclCommunicatorStandInTest {
     @Test
     void a_failed_nccl_call_is_one_line_with_the_rank_the_operation_and_ncclGetErrorString() throws Exception {
         NcclRanks.run(2, "errors", Map.of("LD_LIBRARY_PATH", libs.toString(), "KILN_FAKE_NCCL_FAIL", "ncclAllGather", "KILN_FAKE_NCCL_TIMEOUT_S", "20"));
+    }
+
+    @Test
+    void the_allreduce_bench_runs_its_nccl_workers_over_the_stand_ins_exactly() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(Map.of("LD_LIBRARY_PATH", libs.toString()), NcclBenchProbe.class.getName());
+        assertTrue(r.exitCode() == 0 && r.output().contains("nccl available: NCCL 2.23.4 over 1 CUDA device"), r.output());
+        assertTrue(r.output().contains("BENCH steps 3 delivered 1.0 maxRelativeError 0.0"), r.output());
     }
 
     private static void compile(String source, String library, String... flags) throws Exception {
