@@ -32,6 +32,9 @@ final class HelixRankCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Weights and first tokens (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for the other ranks (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+    @Option(names = "--transport", defaultValue = "tcp", description = "tcp (TCP rings) or nccl (NCCL on this rank's CUDA device "
+            + "LOCAL_RANK mod devices; data staged through it) (default ${DEFAULT-VALUE}).")
+    String transport;
     @Option(names = "--json", description = "Print the machine lines (step, tokens fed, all logits) instead of the tokens.")
     boolean json;
 
@@ -39,7 +42,7 @@ final class HelixRankCommand implements Callable<Integer> {
     public Integer call() {
         List<String> args = List.of("--model", model, "--kvp", Integer.toString(kvp), "--tpa", Integer.toString(tpa),
                 "--append-block", Integer.toString(appendBlock), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps),
-                "--seed", Long.toString(seed), "--timeout-s", Long.toString(timeoutSeconds));
+                "--seed", Long.toString(seed), "--timeout-s", Long.toString(timeoutSeconds), "--transport", transport);
         HelixRankWorker.run(LaunchEnvironment.detect(), args.toArray(String[]::new), System.out, json);
         return 0;
     }
