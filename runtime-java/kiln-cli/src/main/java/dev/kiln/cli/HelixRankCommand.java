@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
  * body is {@link HelixRankWorker}, the same code the tests start as worker JVMs.
  */
 @Command(name = "rank", mixinStandardHelpOptions = true,
-        description = {"One rank of a Helix decode over processes (KVP x TPA ranks, TCP between them), started by mpirun, srun or "
+        description = {"One rank of a Helix decode over processes (KVP x TPA ranks, TCP or NCCL between them), started by mpirun, srun or "
                 + "torchrun (they set the rank, world size and rank 0's host; WORLD_SIZE must be kvp x tpa). Rank 0 prints one line "
                 + "per step. The world group meets at MASTER_PORT, each KVP group at MASTER_PORT + 1 + its TPA index, all at "
                 + "MASTER_ADDR, so the first tpa ranks must run on rank 0's host. Examples:",
