@@ -29,6 +29,7 @@ public final class DeviceCheck {
             "dev.kiln.basics.BandwidthKernelsTest",
             "dev.kiln.tconv.CudaTConvTest",
             "dev.kiln.attention.CudaAttentionTest",
+            "dev.kiln.collective.nccl.NcclGpuTest",
             "dev.kiln.basics.BasicKernelsCpuTest",
             "dev.kiln.cli.DevicesCommandTest");
     static final List<String> OPENCL_CLASSES = List.of(
