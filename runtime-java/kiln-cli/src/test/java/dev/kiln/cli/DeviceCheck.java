@@ -28,6 +28,7 @@ public final class DeviceCheck {
             "dev.kiln.device.cuda.CudaBackendTest",
             "dev.kiln.basics.BandwidthKernelsTest",
             "dev.kiln.tconv.CudaTConvTest",
+            "dev.kiln.tconv.TiledMm2imTest",
             "dev.kiln.attention.CudaAttentionTest",
             "dev.kiln.collective.nccl.NcclGpuTest",
             "dev.kiln.basics.BasicKernelsCpuTest",

@@ -1,15 +1,20 @@
 package dev.kiln.tconv;
 
 import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
 import dev.kiln.tconv.impl.Mm2im;
 import dev.kiln.tconv.quant.Requantizer;
 import dev.kiln.tconv.quant.Rounding;
 import dev.kiln.tconv.reference.TConvReference;
 import dev.kiln.tconv.testing.TestDevices;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -17,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tiled MM2IM kernels ({@code mm2im_f32_tiled}, {@code mm2im_i8_tiled}) on OpenCL (and CUDA where there is
- * one) against the fp64 and exact int8 references. The random layers of the other suites are mostly too narrow to
+ * The tiled MM2IM kernels ({@code mm2im_f32_tiled}, {@code mm2im_i8_tiled}) on OpenCL and on CUDA where there is
+ * a GPU (cpu runs its own kernels on the same layers) against the fp64 and exact int8 references. The random layers of the other suites are mostly too narrow to
  * be tiled ({@link Mm2im#usesTiledKernel}), so these layers are chosen wide enough, each feature once: channel counts
  * that are not multiples of the tile, pixel counts that leave a partial tile per stride phase, strides that make
  * phases of different sizes, 1-D, 3-D, groups, dilation, output padding and a batch.
@@ -38,6 +43,23 @@ class TiledMm2imTest {
             "ih=10,iw=10,ic=32,oc=32,k=3,s=1,pad=same",
     };
 
+    private static Device cuda;
+
+    @BeforeAll
+    static void openCuda() {
+        if (Devices.find("cuda").map(b -> b.availability().available()).orElse(false)) cuda = Devices.open("cuda");
+    }
+
+    @AfterAll
+    static void closeCuda() { if (cuda != null) cuda.close(); }
+
+    /** cpu and opencl (TestDevices), and cuda where there is a GPU (scripts/device-check runs this class). */
+    static List<Device> devices() {
+        List<Device> all = new ArrayList<>(DEVICES.all());
+        if (cuda != null) all.add(cuda);
+        return all;
+    }
+
     static long seed() { return Long.getLong("kiln.test.seed", System.nanoTime()); }
 
     @ParameterizedTest
@@ -48,7 +70,7 @@ class TiledMm2imTest {
         long seed = seed();
         TConvData.Fp32 d = TConvData.fp32(s, seed);
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        for (Device dev : DEVICES.all()) {
+        for (Device dev : devices()) {
             float[] y = TConvRunner.fp32(TConvImpls.named("mm2im"), dev, s, d.input(), d.weights(), d.bias());
             TConvVerifier.Result r = TConvVerifier.compareFp32("mm2im", dev.backendName(), s, ref, y, seed);
             assertTrue(r.passed(), "mm2im on " + dev.backendName() + " vs fp64: rel " + r.relError() + " " + s.label() + " seed=" + seed);
@@ -65,7 +87,7 @@ class TiledMm2imTest {
         for (Rounding rounding : Rounding.values()) {
             Requantizer rq = q.quant().requantizer(s.oc(), rounding);
             byte[] ref = TConvReference.int8(s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
-            for (Device dev : DEVICES.all()) {
+            for (Device dev : devices()) {
                 byte[] y = TConvRunner.int8(TConvImpls.named("mm2im"), dev, s, q.input(), q.weights(), q.bias(), q.quant().inputZeroPoint(), rq);
                 assertArrayEquals(ref, y, "mm2im on " + dev.backendName() + " " + rounding + " " + s.label() + " seed=" + seed);
             }
@@ -85,7 +107,7 @@ class TiledMm2imTest {
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < 3; i++) d.weights()[random.nextInt(d.weights().length)] = Float.NaN;
         double[] ref = TConvReference.fp64(s, d.input(), d.weights(), d.bias());
-        for (Device dev : DEVICES.all()) {
+        for (Device dev : devices()) {
             float[] y = TConvRunner.fp32(TConvImpls.named("mm2im"), dev, s, d.input(), d.weights(), d.bias());
             for (int i = 0; i < y.length; i++) {
                 assertEquals(Double.isNaN(ref[i]), Float.isNaN(y[i]), "element " + i + " on " + dev.backendName() + ", " + s.label() + " seed=" + seed);
