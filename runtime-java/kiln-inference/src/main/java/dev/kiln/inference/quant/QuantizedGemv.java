@@ -34,8 +34,8 @@ public final class QuantizedGemv {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Rows a core claims at a time in {@link #gemvFused}, in weight bytes. */
-    static final long CLAIM_BYTES = 128 << 10;
+    /** The shortest claim of rows a core takes in {@link #gemvFused}, in weight bytes. */
+    static final long MIN_CLAIM_BYTES = 64 << 10;
 
     private QuantizedGemv() {}
 
@@ -89,17 +89,20 @@ public final class QuantizedGemv {
         MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, in);
         long rowBytes = 0;
         for (Tensor w : ws) rowBytes = Math.max(rowBytes, w.type().byteSize(in));
-        long rowsPerClaim = Math.max(1, CLAIM_BYTES / rowBytes), claims = Math.ceilDiv(rows, rowsPerClaim);
-        AtomicLong next = new AtomicLong();
-        // Every core claims the next CLAIM_BYTES of rows until none are left: a core that another process slows takes
-        // fewer claims, and the cores finish within one claim of each other. On the caller and the resident helpers of
-        // GemvTeam; on the pool when another thread holds the team.
+        long minRows = Math.max(1, MIN_CLAIM_BYTES / rowBytes), split = 2L * CpuParallel.threads();
+        AtomicLong nextRow = new AtomicLong();
+        // Guided self-scheduling: each core claims a share of what is left (half of it split among the cores, at least
+        // MIN_CLAIM_BYTES), until nothing is. The first claims are long contiguous streams (every claim starts its
+        // prefetch anew), the last are short, so a core that another process slows takes less and the cores finish
+        // within one short claim of each other. On the caller and the resident helpers of GemvTeam; on the pool when
+        // another thread holds the team.
         Runnable claimRows = () -> {
-            for (long c = next.getAndIncrement(); c < claims; c = next.getAndIncrement()) {
-                fusedRows(s.x(), ws, start, in, s.y(), c * rowsPerClaim, Math.min(rows, (c + 1) * rowsPerClaim));
+            for (long from = nextRow.get(); from < rows; from = nextRow.get()) {
+                long to = Math.min(rows, from + Math.max(minRows, (rows - from) / split));
+                if (nextRow.compareAndSet(from, to)) fusedRows(s.x(), ws, start, in, s.y(), from, to);
             }
         };
-        if (!GemvTeam.runOnAll(claimRows)) CpuParallel.forRange(Math.min(CpuParallel.threads(), claims), 1, (first, last) -> claimRows.run());
+        if (!GemvTeam.runOnAll(claimRows)) CpuParallel.forRange(CpuParallel.threads(), 1, (first, last) -> claimRows.run());
         for (int j = 0; j < ws.length; j++) MemorySegment.copy(s.y(), ValueLayout.JAVA_FLOAT, start[j] * Float.BYTES, ys[j], 0, (int) ws[j].dim(0));
         return true;
     }
