@@ -21,12 +21,11 @@
  * The fp16 scales of 16 blocks are fetched with one gather, converted together and kept in a small array, so that the
  * scale FMA takes d as a broadcast memory operand (a load, no shuffle) instead of a per-block fp16 load, convert and
  * broadcast (three more port-5 micro-ops). Rows [from, to) are contiguous, one stream; the kernel prefetches it
- * PREFETCH_BYTES ahead into L2, one prefetch per cache line, since the hardware prefetchers stop at 4 KiB pages.
+ * PREFETCH_BYTES ahead into L2, one prefetch per cache line, since the hardware prefetchers stop at 4 KiB pages. 2 KiB
+ * measured best on the Intel VM of docs/inference.md (1, 3 and 4 KiB lost 3-10 % of the decode's fraction of the ceiling).
  * Not bit-identical to the Java kernel (other summation order); both are held to an fp64 reference.
  */
-#ifndef PREFETCH_BYTES
 #define PREFETCH_BYTES 2048
-#endif
 
 /* The fp32 scales of the n <= 16 blocks at p (block k's fp16 d at p + k * stride, offsets = k * stride): one gather. */
 static inline __attribute__((always_inline)) void block_scales(const uint8_t *p, int n, __m512i offsets, float *scales) {
