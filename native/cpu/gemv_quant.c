@@ -22,7 +22,7 @@
  * scale FMA takes d as a broadcast memory operand (a load, no shuffle) instead of a per-block fp16 load, convert and
  * broadcast (three more port-5 micro-ops). Rows [from, to) are contiguous, one stream; the kernel prefetches it
  * PREFETCH_BYTES ahead into L2, one prefetch per cache line, since the hardware prefetchers stop at 4 KiB pages. 2 KiB
- * measured best on the Intel VM of docs/inference.md (1, 3 and 4 KiB lost 3-10 % of the decode's fraction of the ceiling).
+ * measured best on the Intel VM of docs/inference.md (1, 3 and 4 KiB lost 3-12 % of the decode's fraction of the ceiling).
  * Not bit-identical to the Java kernel (other summation order); both are held to an fp64 reference.
  */
 #define PREFETCH_BYTES 2048
