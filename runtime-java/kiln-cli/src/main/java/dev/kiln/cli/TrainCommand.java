@@ -183,8 +183,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     private static void writeSaved(Path file, TrainPreset p, CharCorpus corpus, float[] params, TrainCurve c, String what) throws java.io.IOException {
         CharGptExport.write(file, new ParameterLayout(p.model(corpus.vocabSize())), params, corpus.vocabulary());
-        System.err.printf("kiln train: wrote %s (%s; validation perplexity %.3f) to %s (kiln generate --model %s)%n",
-                "the model", what, c.finalPerplexity(), file, file);
+        System.err.printf("kiln train: wrote the model (%s; validation perplexity %.3f) to %s (kiln generate --model %s)%n",
+                what, c.finalPerplexity(), file, file);
     }
 
     private TrainRunner runner(CharCorpus corpus) {

@@ -120,7 +120,7 @@ public final class HelixKvAttention implements KvAttention {
         MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, y, 0, y.length);
     }
 
-    @Override public String describe() { return "Helix " + m.kvp() + " KVP x " + m.tpa() + " TPA emulated ranks (" + m.size() + " threads)"; }
+    @Override public String describe() { return "Helix " + m.kvp() + " KVP x " + m.tpa() + " TPA emulated ranks (" + m.size() + " threads; W_O and FFN over all " + m.size() + ")"; }
 
     @Override
     public void close() {
