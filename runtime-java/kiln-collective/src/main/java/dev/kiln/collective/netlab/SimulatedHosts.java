@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
  * Hosts simulated on this machine: one network namespace per host, each with {@code eth0} at 198.18.0.(h+1)/24,
  * joined by veth pairs to a bridge that lives in a namespace of its own (so the machine's own network is not
  * touched). Each host resolves the others by name ({@code <prefix>h0}, ...) through {@code /etc/netns/NAME/hosts},
- * which {@code ip netns exec} mounts over {@code /etc/hosts}. {@link #close} kills what still runs inside and
+ * which {@code ip netns exec} mounts over {@code /etc/hosts}, and its own name to {@code 127.0.1.1}, as on Debian. {@link #close} kills what still runs inside and
  * deletes everything, also after a failed setup. Tests use it to spread ranks over hosts without a cluster.
  *
  * <pre>{@code
@@ -23,10 +24,10 @@ import java.util.stream.Stream;
  */
 public final class SimulatedHosts implements AutoCloseable {
     /** Numbers the sets this JVM creates, so two sets can exist at once. */
-    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger CREATED = new AtomicInteger();
     private final String prefix;
     private final int hosts;
-    private final List<String> created = new ArrayList<>();
+    private Bridge bridge;
 
     private SimulatedHosts(String prefix, int hosts) {
         this.prefix = prefix;
@@ -62,31 +63,27 @@ public final class SimulatedHosts implements AutoCloseable {
     }
 
     private void build() {
-        String sw = prefix + "sw";
-        netnsAdd(sw);
-        ip(sw, "link", "add", "br0", "type", "bridge");
-        ip(sw, "link", "set", "br0", "up");
-        StringBuilder hostsFile = new StringBuilder("127.0.0.1 localhost\n");
-        for (int h = 0; h < hosts; h++) hostsFile.append(address(h)).append(' ').append(hostName(h)).append('\n');
+        bridge = Bridge.create(prefix + "sw", null);
         for (int h = 0; h < hosts; h++) {
-            String ns = namespace(h);
-            netnsAdd(ns);
-            run(List.of("ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + h, "netns", sw));
-            ip(sw, "link", "set", "p" + h, "master", "br0");
-            ip(sw, "link", "set", "p" + h, "up");
-            ip(ns, "addr", "add", address(h) + "/24", "dev", "eth0");
-            // gso_max_segs 1: a UDP GSO burst is cut into datagrams as it leaves the sender (to another host over eth0,
-            // to a rank on the same host over lo), so the receiver's nft input rule drops datagrams one by one, i.i.d.
-            ip(ns, "link", "set", "eth0", "gso_max_segs", "1", "up");
-            ip(ns, "link", "set", "lo", "gso_max_segs", "1", "up");
+            bridge.addMember(namespace(h));
             try {
-                Path dir = Path.of("/etc/netns", ns);
+                Path dir = Path.of("/etc/netns", namespace(h));
                 Files.createDirectories(dir);
-                Files.writeString(dir.resolve("hosts"), hostsFile);
+                Files.writeString(dir.resolve("hosts"), hostsFile(h));
             } catch (IOException e) {
-                throw new IllegalStateException("cannot write /etc/netns/" + ns + "/hosts: " + e.getMessage(), e);
+                throw new IllegalStateException("cannot write /etc/netns/" + namespace(h) + "/hosts: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Host {@code self}'s {@code /etc/hosts}: the others by their addresses, and its own name at {@code 127.0.1.1}, as
+     * Debian's installer writes it, so that a job whose MASTER_ADDR is a host name meets the same trap here as there.
+     */
+    private String hostsFile(int self) {
+        StringBuilder file = new StringBuilder("127.0.0.1 localhost\n");
+        for (int h = 0; h < hosts; h++) file.append(h == self ? "127.0.1.1" : address(h)).append(' ').append(hostName(h)).append('\n');
+        return file.toString();
     }
 
     public String namespace(int host) { return prefix + "h" + host; }
@@ -94,11 +91,11 @@ public final class SimulatedHosts implements AutoCloseable {
     /** The name by which every simulated host knows host {@code host}. */
     public String hostName(int host) { return prefix + "h" + host; }
 
-    public static String address(int host) { return "198.18.0." + (host + 1); }
+    public static String address(int host) { return Bridge.address(host); }
 
     /** {@code command} run inside host {@code host}'s namespace. */
     public List<String> exec(int host, List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
+        List<String> cmd = new ArrayList<>(Bridge.exec(namespace(host)));
         cmd.addAll(command);
         return cmd;
     }
@@ -111,7 +108,7 @@ public final class SimulatedHosts implements AutoCloseable {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("drop probability must be in [0, 1), was " + p);
         long perMille = Math.round(p * 1000);
         for (int h = 0; h < hosts; h++) {
-            List<String> nft = List.of("ip", "netns", "exec", namespace(h), "nft");
+            List<String> nft = exec(h, List.of("nft"));
             run(concat(nft, "add", "table", "inet", "kilnhosts"));
             run(concat(nft, "add", "chain", "inet", "kilnhosts", "input", "{ type filter hook input priority 0 ; policy accept ; }"));
             run(concat(nft, "add", "rule", "inet", "kilnhosts", "input", "udp", "dport", firstPort + "-" + lastPort,
@@ -125,40 +122,20 @@ public final class SimulatedHosts implements AutoCloseable {
         return all;
     }
 
-    private void netnsAdd(String ns) {
-        run(List.of("ip", "netns", "add", ns));
-        created.add(ns);
-    }
-
-    private static void ip(String ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ip", "-n", ns));
-        cmd.addAll(List.of(args));
-        run(cmd);
-    }
-
     private static String run(List<String> command) { return Shell.run(command, null); }
 
     /** Kills what still runs in the namespaces, deletes them (their veths and bridge go with them) and the hosts files. */
     @Override
     public void close() {
-        for (String ns : created.reversed()) {
-            try {
-                for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
-                    if (!pid.isBlank()) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
-                }
-                run(List.of("ip", "netns", "delete", ns));
-            } catch (RuntimeException e) {
-                System.err.println("simulated hosts: cleaning up " + ns + ": " + e.getMessage());
-            }
-            Path dir = Path.of("/etc/netns", ns);
-            if (Files.exists(dir)) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    System.err.println("simulated hosts: removing " + dir + ": " + e.getMessage());
-                }
+        if (bridge != null) bridge.close();
+        for (int h = 0; h < hosts; h++) {
+            Path dir = Path.of("/etc/netns", namespace(h));
+            if (!Files.exists(dir)) continue;
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("simulated hosts: removing " + dir + ": " + e.getMessage());
             }
         }
-        created.clear();
     }
 }

@@ -26,17 +26,15 @@ import java.util.regex.Pattern;
  * namespace (the veths and rules go with them).
  */
 public final class VethNetwork implements AutoCloseable {
-    public static final String SUBNET = "198.18.0";
+    public static final String SUBNET = Bridge.SUBNET;
     private static final String HUB_ADDRESS = SUBNET + ".254";
 
-    private final String hub;
-    private final List<String> rankNamespaces = new ArrayList<>();
+    private final Bridge bridge;
     private final double loss;
     private final boolean receiverGro;
-    private boolean closed;
 
-    private VethNetwork(String prefix, double loss, boolean receiverGro) {
-        this.hub = prefix + "-hub";
+    private VethNetwork(Bridge bridge, double loss, boolean receiverGro) {
+        this.bridge = bridge;
         this.loss = loss;
         this.receiverGro = receiverGro;
     }
@@ -54,9 +52,14 @@ public final class VethNetwork implements AutoCloseable {
         if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1), was " + loss);
         String cause = unavailabilityCause();
         if (cause != null) throw new IllegalStateException(cause);
-        VethNetwork net = new VethNetwork(prefix, loss, Shell.onPath("ethtool"));
+        Bridge bridge = Bridge.create(prefix + "-hub", HUB_ADDRESS);
+        VethNetwork net = new VethNetwork(bridge, loss, Shell.onPath("ethtool"));
         try {
-            net.build(ranks);
+            Shell.run(List.of("ip", "netns", "exec", bridge.hub(), "nft", "-f", "-"), ruleset(loss));
+            for (int r = 0; r < ranks; r++) {
+                bridge.addMember(prefix + "-r" + r);
+                if (net.receiverGro) Shell.run(concat(net.exec(r), "ethtool", "-K", "eth0", "gro", "on"), null);
+            }
             return net;
         } catch (RuntimeException e) {
             net.close();
@@ -64,34 +67,10 @@ public final class VethNetwork implements AutoCloseable {
         }
     }
 
-    private void build(int ranks) {
-        ip("netns", "add", hub);
-        ip("-n", hub, "link", "set", "lo", "up");
-        ip("-n", hub, "link", "add", "br0", "type", "bridge");
-        ip("-n", hub, "addr", "add", HUB_ADDRESS + "/24", "dev", "br0");
-        ip("-n", hub, "link", "set", "br0", "up");
-        Shell.run(List.of("ip", "netns", "exec", hub, "nft", "-f", "-"), ruleset(loss));
-        String tag = Long.toString(ProcessHandle.current().pid() % 100000);
-        for (int r = 0; r < ranks; r++) {
-            String ns = hub.substring(0, hub.length() - 4) + "-r" + r;
-            ip("netns", "add", ns);
-            rankNamespaces.add(ns);
-            String tmp = "k" + tag + "x" + r; // unique while the pair is created, renamed to eth0 inside the rank
-            ip("link", "add", tmp, "netns", ns, "type", "veth", "peer", "name", "v" + r, "netns", hub);
-            ip("-n", ns, "link", "set", tmp, "name", "eth0");
-            ip("-n", ns, "addr", "add", address(r) + "/24", "dev", "eth0");
-            // gso_max_segs 1: a GSO burst is cut into datagrams when it leaves the rank, before the loss point.
-            ip("-n", ns, "link", "set", "eth0", "mtu", "1500", "gso_max_segs", "1", "up");
-            ip("-n", ns, "link", "set", "lo", "up");
-            ip("-n", hub, "link", "set", "v" + r, "mtu", "1500", "master", "br0", "up");
-            if (receiverGro) Shell.run(List.of("ip", "netns", "exec", ns, "ethtool", "-K", "eth0", "gro", "on"), null);
-        }
-    }
-
-    private static void ip(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ip"));
-        cmd.addAll(List.of(args));
-        Shell.run(cmd, null);
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
     }
 
     /** The hub's bridge rules: count, then drop with probability {@code loss}, per frame forwarded between ranks. */
@@ -116,7 +95,7 @@ public final class VethNetwork implements AutoCloseable {
 
     private static String range(int base) { return base + "-" + (base + LossyNamespace.PORT_RANGE - 1); }
 
-    public int ranks() { return rankNamespaces.size(); }
+    public int ranks() { return bridge.members(); }
 
     public double loss() { return loss; }
 
@@ -124,20 +103,20 @@ public final class VethNetwork implements AutoCloseable {
     public boolean receiverGro() { return receiverGro; }
 
     /** Rank {@code r}'s address on the bridge. */
-    public static String address(int r) { return SUBNET + "." + (r + 1); }
+    public static String address(int r) { return Bridge.address(r); }
 
     /** The hub's address (where {@code mpirun} and its PMIx server listen). */
     public static String hubAddress() { return HUB_ADDRESS; }
 
-    public String namespace(int r) { return rankNamespaces.get(r); }
+    public String namespace(int r) { return bridge.member(r); }
 
-    public String hubNamespace() { return hub; }
+    public String hubNamespace() { return bridge.hub(); }
 
     /** The command prefix that runs a program in rank {@code r}'s namespace. */
-    public List<String> exec(int r) { return List.of("ip", "netns", "exec", namespace(r)); }
+    public List<String> exec(int r) { return Bridge.exec(namespace(r)); }
 
     /** The command prefix that runs a program in the hub (mpirun). */
-    public List<String> execHub() { return List.of("ip", "netns", "exec", hub); }
+    public List<String> execHub() { return Bridge.exec(bridge.hub()); }
 
     /**
      * Runs {@code body} on a fresh thread that has entered rank {@code r}'s namespace: a socket it opens lives
@@ -167,46 +146,25 @@ public final class VethNetwork implements AutoCloseable {
 
     /** Frames the hub saw and dropped (UDP data ports; TCP ring and MPI ports, both directions) and receive-buffer drops. */
     public LossyNamespace.Counters counters() {
-        String listing = Shell.run(List.of("ip", "netns", "exec", hub, "nft", "list", "table", "bridge", "kiln"), null);
+        String listing = Shell.run(concat(execHub(), "nft", "list", "table", "bridge", "kiln"), null);
         List<Long> packets = new ArrayList<>();
         Matcher m = Pattern.compile("counter packets (\\d+)").matcher(listing);
         while (m.find()) packets.add(Long.parseLong(m.group(1)));
         if (packets.size() != 6) throw new IllegalStateException("unexpected nft listing:\n" + listing);
         long rcvbuf = 0;
-        for (String ns : rankNamespaces) {
-            rcvbuf += LossyNamespace.udpField(Shell.run(List.of("ip", "netns", "exec", ns, "cat", "/proc/net/snmp"), null), "RcvbufErrors");
+        for (int r = 0; r < ranks(); r++) {
+            rcvbuf += LossyNamespace.udpField(Shell.run(concat(exec(r), "cat", "/proc/net/snmp"), null), "RcvbufErrors");
         }
         return new LossyNamespace.Counters(packets.get(0), packets.get(1), packets.get(2) + packets.get(4), packets.get(3) + packets.get(5), rcvbuf);
     }
 
     /** Kills what still runs inside, then deletes every namespace. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        List<String> all = new ArrayList<>(rankNamespaces);
-        all.add(hub);
-        for (String ns : all) {
-            try {
-                for (String pid : Shell.run(List.of("ip", "netns", "pids", ns), null).strip().split("\\s+")) {
-                    if (!pid.isEmpty()) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
-                }
-            } catch (RuntimeException ignored) {
-                // not created, or already gone
-            }
-        }
-        for (String ns : all) {
-            try {
-                Shell.run(List.of("ip", "netns", "delete", ns), null);
-            } catch (RuntimeException e) {
-                if (!e.getMessage().contains("No such file")) System.err.println("kiln: could not delete network namespace " + ns + ": " + e.getMessage());
-            }
-        }
-    }
+    public void close() { bridge.close(); }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%d ranks on veth MTU 1500 via bridge %s (hub loss %.3f, receiver GRO %s)",
-                ranks(), hub, loss, receiverGro ? "on" : "off (ethtool not found)");
+                ranks(), bridge.hub(), loss, receiverGro ? "on" : "off (ethtool not found)");
     }
 }

@@ -53,7 +53,7 @@ public final class ControlChannel implements AutoCloseable {
             if (rank == 0) {
                 ServerSocket server = new ServerSocket();
                 server.setReuseAddress(true);
-                server.bind(master, size);
+                server.bind(listenAddress(env.masterAddr(), master), size);
                 server.setSoTimeout(soTimeout);
                 Socket[] links = new Socket[size];
                 int jobId = new SecureRandom().nextInt() | 1;
@@ -110,6 +110,17 @@ public final class ControlChannel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during rendezvous", e);
         }
+    }
+
+    /**
+     * Where rank 0 listens: at the master address, except when MASTER_ADDR is a host name that resolves to loopback
+     * here (Debian's {@code 127.0.1.1} line for the machine's own name) while the other hosts resolve it to this
+     * host's real address; then on every interface at MASTER_PORT, as torchrun's store does.
+     */
+    static InetSocketAddress listenAddress(String masterAddr, InetSocketAddress master) {
+        boolean nameMappedToLoopback = master.getAddress() != null && master.getAddress().isLoopbackAddress()
+                && !ReachableAddress.namesLoopback(masterAddr);
+        return nameMappedToLoopback ? new InetSocketAddress(master.getPort()) : master;
     }
 
     public int rank() { return rank; }

@@ -13,13 +13,17 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The address this rank publishes for its data sockets, the one the other ranks can reach: the IPv4 address of
  * a named interface ({@code --iface NAME} or {@code KILN_IFACE}), else the local address of this host's route to
  * rank 0. The route is asked of the kernel by connecting a UDP socket to the master, which sends nothing and
  * only fixes the source address the kernel would use; ranks sharing a host with the master at
- * {@code 127.0.0.1} get {@code 127.0.0.1}.
+ * {@code 127.0.0.1} get {@code 127.0.0.1}. A master given by a host name that resolves to loopback on its own host
+ * (Debian and Ubuntu map the machine's name to {@code 127.0.1.1} in {@code /etc/hosts}) is the rank-0 host of a job
+ * that may span hosts: loopback would be unreachable from the others, so such a rank publishes the first IPv4
+ * address of an interface that is up and not loopback (Gloo fails here and asks for {@code GLOO_SOCKET_IFNAME}).
  *
  * <pre>{@code
  * String bindHost = ReachableAddress.resolve(LaunchEnvironment.detect(), null).getHostAddress();
@@ -67,7 +71,7 @@ public final class ReachableAddress {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("master address '" + host + "' does not resolve on this host: " + e.getMessage(), e);
         }
-        if (master.isLoopbackAddress()) return master;
+        if (master.isLoopbackAddress()) return namesLoopback(host) ? master : firstNonLoopback().orElse(master);
         try (DatagramSocket probe = new DatagramSocket()) {
             probe.connect(new InetSocketAddress(master, port));
             InetAddress local = probe.getLocalAddress();
@@ -79,6 +83,36 @@ public final class ReachableAddress {
         } catch (IOException e) {
             throw new IllegalStateException("no route from this host to the master " + master.getHostAddress() + ": " + e.getMessage()
                     + "; name the interface with --iface or " + IFACE_VARIABLE, e);
+        }
+    }
+
+    /**
+     * Whether {@code host} says loopback itself ({@code localhost} or a loopback literal), as opposed to a host name
+     * that this host's resolver maps to loopback.
+     */
+    static boolean namesLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) return true;
+        boolean literal = host.matches("[0-9.]+") || host.contains(":");
+        if (!literal) return false;
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /** The first IPv4 address of an interface that is up and not loopback, in the kernel's interface order. */
+    static Optional<InetAddress> firstNonLoopback() {
+        try {
+            for (NetworkInterface n : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!n.isUp() || n.isLoopback()) continue;
+                for (InetAddress a : Collections.list(n.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.isLoopbackAddress()) return Optional.of(a);
+                }
+            }
+            return Optional.empty();
+        } catch (SocketException e) {
+            throw new UncheckedIOException("cannot list the network interfaces: " + e.getMessage(), e);
         }
     }
 

@@ -57,12 +57,15 @@ class SimulatedHostsTest {
                 "LOCAL_WORLD_SIZE", Integer.toString(RANKS_PER_HOST), "MASTER_ADDR", SimulatedHosts.address(0), "MASTER_PORT", "29500");
     }
 
-    /** Slurm's variables: rank 0's host is the first of the compact node list, the interface named by KILN_IFACE. */
+    /**
+     * Slurm's variables: rank 0's host is the first of the compact node list, a name that host 0 itself resolves to
+     * 127.0.1.1 (as Debian does) and the others to its address; no interface is named.
+     */
     Map<String, String> slurm(int rank) {
         String nodeList = hosts.hostName(0).replaceFirst("h0$", "") + "h[0-" + (HOSTS - 1) + "]"; // e.g. kh1234-1-h[0-1]
         return Map.of("SLURM_PROCID", Integer.toString(rank), "SLURM_NTASKS", Integer.toString(RANKS),
                 "SLURM_LOCALID", Integer.toString(rank % RANKS_PER_HOST), "SLURM_NNODES", Integer.toString(HOSTS),
-                "SLURM_JOB_NODELIST", nodeList, "KILN_IFACE", "eth0");
+                "SLURM_JOB_NODELIST", nodeList);
     }
 
     @Test

@@ -110,6 +110,29 @@ class LaunchEnvironmentTest {
         assertTrue(e.getMessage().contains("lo"), e.getMessage());
     }
 
+    /**
+     * A master named by a host name that this host resolves to loopback (Debian's 127.0.1.1 line) is not reachable
+     * there from other hosts: rank 0 listens on every interface and publishes a real interface's address. The whole
+     * path across hosts is in SimulatedHostsTest's Slurm case, whose host 0 maps its own name to 127.0.1.1.
+     */
+    @Test
+    void aHostNameThatResolvesToLoopbackIsNotPublished() throws Exception {
+        assertTrue(ReachableAddress.namesLoopback("localhost"));
+        assertTrue(ReachableAddress.namesLoopback("127.0.1.1"));
+        assertTrue(ReachableAddress.namesLoopback("::1"));
+        assertTrue(!ReachableAddress.namesLoopback("198.18.0.1"));
+        String self = InetAddress.getLocalHost().getHostName();
+        org.junit.jupiter.api.Assumptions.assumeTrue(InetAddress.getByName(self).isLoopbackAddress() && !self.equals("localhost"),
+                "this host's name " + self + " does not resolve to loopback here");
+        assertTrue(!ReachableAddress.namesLoopback(self), self);
+        InetAddress published = ReachableAddress.routeTo(self, 29500);
+        assertEquals(ReachableAddress.firstNonLoopback().orElse(InetAddress.getByName(self)), published);
+        java.net.InetSocketAddress master = new java.net.InetSocketAddress(self, 29500);
+        assertTrue(ControlChannel.listenAddress(self, master).getAddress().isAnyLocalAddress(), "listens on every interface");
+        java.net.InetSocketAddress literal = new java.net.InetSocketAddress("127.0.0.1", 29500);
+        assertEquals(literal, ControlChannel.listenAddress("127.0.0.1", literal));
+    }
+
     private static void assertMessage(String expected, Map<String, String> env) {
         assertEquals(expected, assertThrows(IllegalArgumentException.class, () -> LaunchEnvironment.detect(env)).getMessage());
     }
