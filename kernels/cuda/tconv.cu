@@ -1,5 +1,5 @@
 // CUDA build of the portable tconv kernels (kernels/opencl/tconv.cl), with one CUDA-only fast path:
-// int8 dot products four channels at a time with __dp4a (sm_61+). Σ(x − zp)·w = Σ x·w − zp·Σ w, both
+// int8 dot products four channels at a time with __dp4a (sm_61+), in mm2im_i8 and mm2im_i8_tiled. Σ(x − zp)·w = Σ x·w − zp·Σ w, both
 // sums exact in int32; unaligned or ragged channel counts fall back to bytes.
 #include "kiln_portable.h"   // also gives CUDA OpenCL's uchar
 
@@ -21,5 +21,6 @@ __device__ inline int dot_i8_dp4a(const char* x, const char* w, int len, int zp)
     return xw - zp * wsum;
 }
 #define KILN_DOT_I8 dot_i8_dp4a
+#define KILN_DOT4_I8(a, b, acc) __dp4a((a), (b), (acc))   // mm2im_i8_tiled: four packed bytes per call
 
 #include "../opencl/tconv.cl"

@@ -131,6 +131,213 @@ KERNEL void mm2im_i8(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char* REST
     y[e] = (char) requantize(acc, mult[o], shift[o], out_zp, rounding);
 }
 
+/* ---- MM2IM tiled: the compute map per tile, a GEMM tile in local memory ---- */
+
+/*
+ * Output pixels fall into stride phases q = (oz mod sd, oy mod sh, ox mod sw). Within a phase every pixel is
+ * reached by the same taps: tap k lands on o = q + s*j iff (q + p - k*d) is a multiple of s, and then reads input
+ * i = j + (q + p - k*d)/s. So a work-group takes MT_P pixels of ONE phase and MT_O output channels of one group,
+ * walks only that phase's taps (a branch uniform across the group), and for each tap runs a small GEMM over the
+ * group's input channels in chunks of MT_K staged in local memory: 16 x 16 items, each holding 2 channels x 4
+ * pixels in registers. Loads are channel-contiguous (consecutive items read consecutive channels of NHWC x and
+ * of [Oc][Kd][Kh][Kw][Ic/g] w). A tap that falls outside the input for one of an item's pixels is skipped for
+ * that pixel, not multiplied by a zero, so a NaN weight reaches exactly the outputs it reaches in mm2im_f32.
+ */
+#define MT_O 32
+#define MT_P 64
+#define MT_K 16
+#define MT_ITEMS 256
+
+DEVICE_FN int floor_mod(int a, int m) { int r = a % m; return r < 0 ? r + m : r; }
+
+KERNEL void mm2im_f32_tiled(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w,
+                            GLOBAL const float* RESTRICT bias, GLOBAL float* RESTRICT y) {
+    LOCAL float xs[MT_K][MT_P];
+    LOCAL float ws[MT_K][MT_O];
+    int tid = (int) local_id(0), tx = tid % 16, ty = tid / 16;
+    int icg = ic / groups, ocg = oc / groups;
+    int otiles = (ocg + MT_O - 1) / MT_O;
+    int ptiles = (((od + sd - 1) / sd) * ((oh + sh - 1) / sh) * ((ow + sw - 1) / sw) + MT_P - 1) / MT_P;
+    size_t g = group_id(0);
+    int ot = (int) (g % otiles); g /= otiles;
+    int grp = (int) (g % groups); g /= groups;
+    int ptile = (int) (g % ptiles); g /= ptiles;
+    int qx = (int) (g % sw); g /= sw;
+    int qy = (int) (g % sh); g /= sh;
+    int qz = (int) (g % sd); g /= sd;
+    int b = (int) g;
+    int nz = (od - qz + sd - 1) / sd, ny = (oh - qy + sh - 1) / sh, nx = (ow - qx + sw - 1) / sw;
+    int p0 = ptile * MT_P, o0 = ot * MT_O;
+    if (qz >= od || qy >= oh || qx >= ow || p0 >= nz * ny * nx) return;   /* the whole group leaves together */
+
+    /* this item's 4 pixels (ty + 16 r): it loads their x and accumulates them */
+    int jz[4], jy[4], jx[4];
+    bool real[4];
+    for (int r = 0; r < 4; r++) {
+        int p = p0 + ty + 16 * r;
+        real[r] = p < nz * ny * nx;
+        jx[r] = p % nx; jy[r] = (p / nx) % ny; jz[r] = p / (nx * ny);
+    }
+    float acc[2][4];
+    for (int i = 0; i < 2; i++) for (int r = 0; r < 4; r++) acc[i][r] = 0.0f;
+
+    for (int kz = 0; kz < kd; kz++) {
+        int tz = qz + pd - kz * dd;
+        if (floor_mod(tz, sd) != 0) continue;
+        for (int ky = 0; ky < kh; ky++) {
+            int tyy = qy + pt - ky * dh;
+            if (floor_mod(tyy, sh) != 0) continue;
+            for (int kx = 0; kx < kw; kx++) {
+                int txx = qx + pl - kx * dw;
+                if (floor_mod(txx, sw) != 0) continue;
+                bool lands[4];
+                size_t xrow[4];
+                for (int r = 0; r < 4; r++) {
+                    int iz = jz[r] + tz / sd, iy = jy[r] + tyy / sh, ix = jx[r] + txx / sw;   /* exact divisions */
+                    lands[r] = real[r] && iz >= 0 && iz < id && iy >= 0 && iy < ih && ix >= 0 && ix < iw;
+                    xrow[r] = lands[r] ? ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + (size_t) grp * icg : 0;
+                }
+                size_t wtap = (((size_t) kz * kh + ky) * kw + kx) * icg;
+                for (int c0 = 0; c0 < icg; c0 += MT_K) {
+                    int c = c0 + tx;
+                    for (int r = 0; r < 4; r++) xs[tx][ty + 16 * r] = lands[r] && c < icg ? x[xrow[r] + c] : 0.0f;
+                    for (int r = 0; r < 2; r++) {
+                        int o = o0 + ty + 16 * r;
+                        ws[tx][ty + 16 * r] = o < ocg && c < icg
+                                ? w[((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap + c] : 0.0f;
+                    }
+                    LOCAL_BARRIER();
+                    for (int k = 0; k < MT_K; k++) {
+                        float w0 = ws[k][tx], w1 = ws[k][tx + 16];
+                        for (int r = 0; r < 4; r++) {
+                            float xv = xs[k][ty + 16 * r];
+                            if (lands[r]) {
+                                acc[0][r] = fma(w0, xv, acc[0][r]);
+                                acc[1][r] = fma(w1, xv, acc[1][r]);
+                            }
+                        }
+                    }
+                    LOCAL_BARRIER();
+                }
+            }
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        if (!real[r]) continue;
+        int oz = qz + sd * jz[r], oy = qy + sh * jy[r], ox = qx + sw * jx[r];
+        size_t out = ((((size_t) b * od + oz) * oh + oy) * ow + ox) * oc + (size_t) grp * ocg;
+        for (int i = 0; i < 2; i++) {
+            int o = o0 + tx + 16 * i;
+            if (o < ocg) y[out + o] = acc[i][r] + bias[grp * ocg + o];
+        }
+    }
+}
+
+/*
+ * int8 twin of mm2im_f32_tiled (the TFLite subset reaches it, the kernel is general). Local memory holds 64
+ * channels per step packed four to an int, and the products are 4-way byte dot products: __dp4a on CUDA
+ * (tconv.cu defines KILN_DOT4_I8), four multiplies on OpenCL. The input zero point is taken off per pixel and
+ * tap as zp * (sum of the tap's weights), so only landed taps count, and the result is bit-exact.
+ */
+#ifndef KILN_DOT4_I8
+DEVICE_FN int dot4_i8(int a, int b, int acc) {
+    return acc + (int) (char) a * (int) (char) b + (int) (char) (a >> 8) * (int) (char) (b >> 8)
+               + (int) (char) (a >> 16) * (int) (char) (b >> 16) + (int) (char) (a >> 24) * (int) (char) (b >> 24);
+}
+#define KILN_DOT4_I8 dot4_i8
+#endif
+
+#define MT_K8 64
+
+/* channels c .. c+3 of a row of len bytes, packed little-endian; bytes past len read as 0 */
+DEVICE_FN int pack4_i8(GLOBAL const char* row, int c, int len) {
+    int v = 0;
+    for (int j = 0; j < 4; j++) if (c + j < len) v |= ((int) (uchar) row[c + j]) << (8 * j);
+    return v;
+}
+
+KERNEL void mm2im_i8_tiled(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char* RESTRICT w, GLOBAL const int* RESTRICT bias,
+                           GLOBAL const int* RESTRICT mult, GLOBAL const int* RESTRICT shift, int in_zp, int out_zp, int rounding,
+                           GLOBAL char* RESTRICT y) {
+    LOCAL int xs4[MT_P][MT_K8 / 4];
+    LOCAL int ws4[MT_O][MT_K8 / 4];
+    int tid = (int) local_id(0), tx = tid % 16, ty = tid / 16;
+    int icg = ic / groups, ocg = oc / groups;
+    int otiles = (ocg + MT_O - 1) / MT_O;
+    int ptiles = (((od + sd - 1) / sd) * ((oh + sh - 1) / sh) * ((ow + sw - 1) / sw) + MT_P - 1) / MT_P;
+    size_t g = group_id(0);
+    int ot = (int) (g % otiles); g /= otiles;
+    int grp = (int) (g % groups); g /= groups;
+    int ptile = (int) (g % ptiles); g /= ptiles;
+    int qx = (int) (g % sw); g /= sw;
+    int qy = (int) (g % sh); g /= sh;
+    int qz = (int) (g % sd); g /= sd;
+    int b = (int) g;
+    int nz = (od - qz + sd - 1) / sd, ny = (oh - qy + sh - 1) / sh, nx = (ow - qx + sw - 1) / sw;
+    int p0 = ptile * MT_P, o0 = ot * MT_O;
+    if (qz >= od || qy >= oh || qx >= ow || p0 >= nz * ny * nx) return;   /* the whole group leaves together */
+
+    int jz[4], jy[4], jx[4];
+    bool real[4];
+    for (int r = 0; r < 4; r++) {
+        int p = p0 + ty + 16 * r;
+        real[r] = p < nz * ny * nx;
+        jx[r] = p % nx; jy[r] = (p / nx) % ny; jz[r] = p / (nx * ny);
+    }
+    int acc[2][4];
+    for (int i = 0; i < 2; i++) for (int r = 0; r < 4; r++) acc[i][r] = 0;
+
+    for (int kz = 0; kz < kd; kz++) {
+        int tz = qz + pd - kz * dd;
+        if (floor_mod(tz, sd) != 0) continue;
+        for (int ky = 0; ky < kh; ky++) {
+            int tyy = qy + pt - ky * dh;
+            if (floor_mod(tyy, sh) != 0) continue;
+            for (int kx = 0; kx < kw; kx++) {
+                int txx = qx + pl - kx * dw;
+                if (floor_mod(txx, sw) != 0) continue;
+                bool lands[4];
+                size_t xrow[4];
+                for (int r = 0; r < 4; r++) {
+                    int iz = jz[r] + tz / sd, iy = jy[r] + tyy / sh, ix = jx[r] + txx / sw;   /* exact divisions */
+                    lands[r] = real[r] && iz >= 0 && iz < id && iy >= 0 && iy < ih && ix >= 0 && ix < iw;
+                    xrow[r] = lands[r] ? ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + (size_t) grp * icg : 0;
+                }
+                size_t wtap = (((size_t) kz * kh + ky) * kw + kx) * icg;
+                for (int c0 = 0; c0 < icg; c0 += MT_K8) {
+                    int c = c0 + 4 * tx;
+                    for (int r = 0; r < 4; r++) xs4[ty + 16 * r][tx] = lands[r] ? pack4_i8(x + xrow[r], c, icg) : 0;
+                    for (int r = 0; r < 2; r++) {
+                        int o = o0 + ty + 16 * r;
+                        ws4[ty + 16 * r][tx] = o < ocg ? pack4_i8(w + ((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap, c, icg) : 0;
+                    }
+                    LOCAL_BARRIER();
+                    for (int i = 0; i < 2; i++) {
+                        int wsum = 0;
+                        for (int k = 0; k < MT_K8 / 4; k++) wsum = KILN_DOT4_I8(0x01010101, ws4[tx + 16 * i][k], wsum);
+                        for (int r = 0; r < 4; r++) {
+                            if (!lands[r]) continue;
+                            int dot = 0;
+                            for (int k = 0; k < MT_K8 / 4; k++) dot = KILN_DOT4_I8(xs4[ty + 16 * r][k], ws4[tx + 16 * i][k], dot);
+                            acc[i][r] += dot - in_zp * wsum;
+                        }
+                    }
+                    LOCAL_BARRIER();
+                }
+            }
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        if (!real[r]) continue;
+        int oz = qz + sd * jz[r], oy = qy + sh * jy[r], ox = qx + sw * jx[r];
+        size_t out = ((((size_t) b * od + oz) * oh + oy) * ow + ox) * oc + (size_t) grp * ocg;
+        for (int i = 0; i < 2; i++) {
+            int o = o0 + tx + 16 * i, oo = grp * ocg + o;
+            if (o < ocg) y[out + o] = (char) requantize(acc[i][r] + bias[oo], mult[oo], shift[oo], out_zp, rounding);
+        }
+    }
+}
+
 /* ---- IOM: GEMM of every pixel with every tap into col[pixel][tap][oc], then col2im gathers the valid ones ---- */
 
 KERNEL void iom_gemm_f32(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w, GLOBAL float* RESTRICT col) {

@@ -1,6 +1,6 @@
 /**
  * Collectives across ranks: the {@link dev.kiln.collective.Communicator} interface and its transports
- * (lossy UDP, TCP ring, MPI, in-process), the launch environment and rendezvous, and the typed entry point
+ * (lossy UDP, TCP ring, MPI, NCCL on CUDA device buffers, in-process), the launch environment and rendezvous, and the typed entry point
  * of the allreduce benchmark's worker processes.
  */
 module dev.kiln.collective {
@@ -19,5 +19,5 @@ module dev.kiln.collective {
     exports dev.kiln.collective.netlab to dev.kiln.train, dev.kiln.cli, dev.kiln.attention;
     exports dev.kiln.collective.telemetry;
     exports dev.kiln.collective.bench to dev.kiln.cli;
-    exports dev.kiln.collective.nccl to dev.kiln.cli;
+    exports dev.kiln.collective.nccl;
 }

@@ -19,6 +19,7 @@ module dev.kiln.core {
     exports dev.kiln.bind to dev.kiln.collective;
     exports dev.kiln.bind.mpi to dev.kiln.collective;
     exports dev.kiln.bind.nccl to dev.kiln.collective;
+    exports dev.kiln.device.cuda to dev.kiln.collective;
     exports dev.kiln.bind.net to dev.kiln.collective;
 
     uses dev.kiln.device.Backend;

@@ -4,9 +4,14 @@
  * "Device" memory is host memory; cuLaunchKernel runs saxpy and block_sum on the host from the
  * marshalled kernelParams, grid, block and sharedMemBytes, so a wrong argument layout gives wrong
  * numbers. cuModuleLoadDataEx rejects PTX containing "this_is_not_ptx" with a JIT error log, as the
- * driver does. Test-only: FakeCudaDriverTest compiles it with cc and loads it via LD_LIBRARY_PATH.
+ * driver does. Streams are real queues of deferred host work: the stand-in libnccl enqueues its
+ * collectives with kilnFakeStreamEnqueue (its stand-in for NCCL's kernels on a stream), and they run only
+ * when that stream is synchronised or a copy on that stream needs them (stream order), so a caller that
+ * enqueues on one stream and reads on another without synchronising sees stale memory, as on a GPU.
+ * Test-only: FakeCudaDriverTest compiles it with cc and loads it via LD_LIBRARY_PATH.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +19,57 @@
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
-enum { OK = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_PTX = 218, NOT_FOUND = 500, NOT_READY = 600 };
+enum { OK = 0, INVALID_VALUE = 1, NOT_INITIALIZED = 3, INVALID_PTX = 218, INVALID_HANDLE = 400, NOT_FOUND = 500, NOT_READY = 600,
+       LAUNCH_FAILED = 719 };
 
 static int initialized;
-static int ctx_dummy, stream_dummy;
+static int ctx_dummy;
+
+/* A stream: a queue of deferred host work, run in order when the stream is synchronised. NULL is the legacy
+ * default stream, a stream of its own here (synchronised by cuCtxSynchronize). */
+#define STREAM_MAGIC 0x4b53544dU
+typedef int (*work_fn)(void *);
+typedef struct { unsigned magic; int n, cap; work_fn *fn; void **arg; } stream_t;
+static stream_t legacy_stream = {STREAM_MAGIC, 0, 0, NULL, NULL};
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static stream_t *stream_of(void *s) {
+    stream_t *st = s ? s : &legacy_stream;
+    return st->magic == STREAM_MAGIC ? st : NULL;
+}
+
+/* Exported for the stand-in libnccl: run fn(arg) on the stream, after the work before it. */
+int kilnFakeStreamEnqueue(void *s, work_fn fn, void *arg) {
+    stream_t *st = stream_of(s);
+    if (!st) return INVALID_HANDLE;
+    pthread_mutex_lock(&streams_lock);
+    if (st->n == st->cap) {
+        st->cap = st->cap ? 2 * st->cap : 16;
+        st->fn = realloc(st->fn, st->cap * sizeof *st->fn);
+        st->arg = realloc(st->arg, st->cap * sizeof *st->arg);
+    }
+    st->fn[st->n] = fn;
+    st->arg[st->n] = arg;
+    st->n++;
+    pthread_mutex_unlock(&streams_lock);
+    return OK;
+}
+
+/* Runs the stream's pending work in order; a failed item fails the stream (CUDA_ERROR_LAUNCH_FAILED). */
+static CUresult drain(stream_t *st) {
+    CUresult rc = OK;
+    for (;;) {
+        pthread_mutex_lock(&streams_lock);
+        if (st->n == 0) { pthread_mutex_unlock(&streams_lock); return rc; }
+        work_fn fn = st->fn[0];
+        void *arg = st->arg[0];
+        memmove(st->fn, st->fn + 1, (st->n - 1) * sizeof *st->fn);
+        memmove(st->arg, st->arg + 1, (st->n - 1) * sizeof *st->arg);
+        st->n--;
+        pthread_mutex_unlock(&streams_lock);
+        if (fn(arg) != 0) rc = LAUNCH_FAILED;
+    }
+}
 typedef struct { char *ptx; } module_t;
 typedef struct { int kind; } function_t;   /* 1 = saxpy, 2 = block_sum */
 typedef struct { int recorded; } event_t;
@@ -30,6 +82,8 @@ CUresult cuGetErrorName(CUresult e, const char **s) {
         case INVALID_PTX: *s = "CUDA_ERROR_INVALID_PTX"; return OK;
         case NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; return OK;
         case NOT_READY: *s = "CUDA_ERROR_NOT_READY"; return OK;
+        case INVALID_HANDLE: *s = "CUDA_ERROR_INVALID_HANDLE"; return OK;
+        case LAUNCH_FAILED: *s = "CUDA_ERROR_LAUNCH_FAILED"; return OK;
         default: *s = NULL; return INVALID_VALUE;
     }
 }
@@ -38,6 +92,7 @@ CUresult cuGetErrorString(CUresult e, const char **s) {
         case INVALID_PTX: *s = "a PTX JIT compilation failed"; return OK;
         case NOT_FOUND: *s = "named symbol not found"; return OK;
         case INVALID_VALUE: *s = "invalid argument"; return OK;
+        case LAUNCH_FAILED: *s = "unspecified launch failure"; return OK;
         default: *s = NULL; return INVALID_VALUE;
     }
 }
@@ -66,14 +121,41 @@ CUresult cuDeviceGetAttribute(int *v, int attr, int dev) {
 CUresult cuDevicePrimaryCtxRetain(void **ctx, int dev) { *ctx = &ctx_dummy; return OK; }
 CUresult cuDevicePrimaryCtxRelease_v2(int dev) { return OK; }
 CUresult cuCtxSetCurrent(void *ctx) { return ctx == &ctx_dummy ? OK : INVALID_VALUE; }
-CUresult cuCtxSynchronize(void) { return OK; }
-CUresult cuStreamCreate(void **s, unsigned flags) { *s = &stream_dummy; return OK; }
-CUresult cuStreamSynchronize(void *s) { return OK; }
-CUresult cuStreamDestroy_v2(void *s) { return OK; }
+CUresult cuCtxSynchronize(void) { return drain(&legacy_stream); }
+CUresult cuStreamCreate(void **s, unsigned flags) {
+    stream_t *st = calloc(1, sizeof *st);
+    st->magic = STREAM_MAGIC;
+    *s = st;
+    return OK;
+}
+CUresult cuStreamSynchronize(void *s) { stream_t *st = stream_of(s); return st ? drain(st) : INVALID_HANDLE; }
+CUresult cuStreamDestroy_v2(void *s) {
+    stream_t *st = s ? stream_of(s) : NULL;
+    if (!st) return INVALID_HANDLE;
+    CUresult rc = drain(st);   /* the driver lets pending work finish before it frees the stream */
+    st->magic = 0;
+    free(st->fn);
+    free(st->arg);
+    free(st);
+    return rc;
+}
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) { void *m = calloc(1, n); if (!m) return 2; *p = (CUdeviceptr) (uintptr_t) m; return OK; }
 CUresult cuMemFree_v2(CUdeviceptr p) { free((void *) (uintptr_t) p); return OK; }
-CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *h, size_t n, void *s) { memcpy((void *) (uintptr_t) d, h, n); return OK; }
-CUresult cuMemcpyDtoHAsync_v2(void *h, CUdeviceptr d, size_t n, void *s) { memcpy(h, (void *) (uintptr_t) d, n); return OK; }
+/* Copies are stream-ordered: the work enqueued before them on their stream runs first. */
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *h, size_t n, void *s) {
+    stream_t *st = stream_of(s);
+    if (!st) return INVALID_HANDLE;
+    CUresult rc = drain(st);
+    memcpy((void *) (uintptr_t) d, h, n);
+    return rc;
+}
+CUresult cuMemcpyDtoHAsync_v2(void *h, CUdeviceptr d, size_t n, void *s) {
+    stream_t *st = stream_of(s);
+    if (!st) return INVALID_HANDLE;
+    CUresult rc = drain(st);
+    memcpy(h, (void *) (uintptr_t) d, n);
+    return rc;
+}
 
 CUresult cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *options, void **values) {
     const char *ptx = image;
@@ -116,7 +198,8 @@ CUresult cuFuncSetAttribute(void *f, int attr, int value) { return OK; }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned shared, void *stream, void **params, void **extra) {
     function_t *fn = f;
-    if (stream != &stream_dummy || extra != NULL || gy != 1 || gz != 1 || by != 1 || bz != 1) return INVALID_VALUE;
+    if (stream == NULL || stream_of(stream) == NULL || extra != NULL || gy != 1 || gz != 1 || by != 1 || bz != 1) return INVALID_VALUE;
+    drain(stream_of(stream));   /* stream order: the work enqueued before the kernel runs first */
     size_t global = (size_t) gx * bx;
     int n = *(int *) params[0];
     if (fn->kind == 1) {

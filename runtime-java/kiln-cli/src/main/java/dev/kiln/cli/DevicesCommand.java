@@ -54,9 +54,10 @@ final class DevicesCommand implements Runnable {
         Map<String, Object> nccl = new LinkedHashMap<>();
         nccl.put("backend", "nccl");
         nccl.put("kind", "collective transport");
+        Availability ncclAvailability = NcclTransport.availability();
         nccl.put("name", null);
-        nccl.put("available", NcclTransport.isAvailable());
-        nccl.put("reason", NcclTransport.unavailabilityCause());
+        nccl.put("available", ncclAvailability.available());
+        nccl.put(ncclAvailability.available() ? "details" : "reason", ncclAvailability.available() ? NcclTransport.describe() : ncclAvailability.reason());
         rows.add(nccl);
         if (json) {
             System.out.println(Json.write(rows));
@@ -65,6 +66,10 @@ final class DevicesCommand implements Runnable {
         Table t = new Table("backend", "#", "device", "units", "memory", "details", "status");
         for (Map<String, Object> r : rows) {
             boolean ok = (Boolean) r.get("available");
+            if (ok && "nccl".equals(r.get("backend"))) {
+                t.row("nccl", "-", "-", "-", "-", r.get("details"), "available");
+                continue;
+            }
             t.row(r.get("backend"), ok ? r.get("index") : "-", ok ? r.get("name") : "-",
                     ok ? r.get("computeUnits") : "-",
                     ok ? Table.bytes((Long) r.get("globalMemoryBytes")) : "-",

@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
  * body is {@link HelixRankWorker}, the same code the tests start as worker JVMs.
  */
 @Command(name = "rank", mixinStandardHelpOptions = true,
-        description = {"One rank of a Helix decode over processes (KVP x TPA ranks, TCP between them), started by mpirun, srun or "
+        description = {"One rank of a Helix decode over processes (KVP x TPA ranks, TCP or NCCL between them), started by mpirun, srun or "
                 + "torchrun (they set the rank, world size and rank 0's host; WORLD_SIZE must be kvp x tpa). Rank 0 prints one line "
                 + "per step. The world group meets at MASTER_PORT, each KVP group at MASTER_PORT + 1 + its TPA index, all at "
                 + "MASTER_ADDR, so the first tpa ranks must run on rank 0's host. Examples:",
@@ -32,6 +32,9 @@ final class HelixRankCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Weights and first tokens (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--timeout-s", defaultValue = "60", description = "How long to wait for the other ranks (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+    @Option(names = "--transport", defaultValue = "tcp", description = "tcp (TCP rings) or nccl (NCCL on this rank's CUDA device "
+            + "LOCAL_RANK mod devices; data staged through it) (default ${DEFAULT-VALUE}).")
+    String transport;
     @Option(names = "--json", description = "Print the machine lines (step, tokens fed, all logits) instead of the tokens.")
     boolean json;
 
@@ -39,7 +42,7 @@ final class HelixRankCommand implements Callable<Integer> {
     public Integer call() {
         List<String> args = List.of("--model", model, "--kvp", Integer.toString(kvp), "--tpa", Integer.toString(tpa),
                 "--append-block", Integer.toString(appendBlock), "--batch", Integer.toString(batch), "--steps", Integer.toString(steps),
-                "--seed", Long.toString(seed), "--timeout-s", Long.toString(timeoutSeconds));
+                "--seed", Long.toString(seed), "--timeout-s", Long.toString(timeoutSeconds), "--transport", transport);
         HelixRankWorker.run(LaunchEnvironment.detect(), args.toArray(String[]::new), System.out, json);
         return 0;
     }

@@ -28,7 +28,9 @@ public final class DeviceCheck {
             "dev.kiln.device.cuda.CudaBackendTest",
             "dev.kiln.basics.BandwidthKernelsTest",
             "dev.kiln.tconv.CudaTConvTest",
+            "dev.kiln.tconv.TiledMm2imTest",
             "dev.kiln.attention.CudaAttentionTest",
+            "dev.kiln.collective.nccl.NcclGpuTest",
             "dev.kiln.basics.BasicKernelsCpuTest",
             "dev.kiln.cli.DevicesCommandTest");
     static final List<String> OPENCL_CLASSES = List.of(

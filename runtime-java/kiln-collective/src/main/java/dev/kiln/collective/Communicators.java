@@ -4,10 +4,15 @@ import dev.kiln.collective.lossy.LossyCommunicator;
 import dev.kiln.collective.lossy.LossyOptions;
 import dev.kiln.collective.lossy.UdpGroup;
 import dev.kiln.collective.mpi.MpiCommunicator;
+import dev.kiln.collective.nccl.NcclCommunicator;
+import dev.kiln.collective.nccl.NcclTransport;
 import dev.kiln.collective.rendezvous.ControlChannel;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
 import dev.kiln.collective.rendezvous.ReachableAddress;
 import dev.kiln.collective.tcp.TcpRingCommunicator;
+import dev.kiln.device.Backend;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -31,9 +36,14 @@ public final class Communicators {
         /** A reliable TCP ring. */
         TCP,
         /** MPI through Open MPI's libmpi; the process must have been started by mpirun. */
-        MPI;
+        MPI,
+        /**
+         * NCCL on CUDA device memory (host data staged through it); rank 0's ncclUniqueId travels over the control
+         * channel. Each rank uses CUDA device {@code LOCAL_RANK} modulo the devices it sees.
+         */
+        NCCL;
 
-        /** {@code udp}, {@code tcp} or {@code mpi}; the error lists them. */
+        /** {@code udp}, {@code tcp}, {@code mpi} or {@code nccl}; the error lists them. */
         public static Transport parse(String name) {
             try {
                 return valueOf(name.toUpperCase(Locale.ROOT));
@@ -51,7 +61,7 @@ public final class Communicators {
      * (see {@link ReachableAddress}).
      */
     public static Communicator open(Transport transport, LaunchEnvironment env, Duration timeout) {
-        String bindHost = transport == Transport.MPI ? null : ReachableAddress.resolve(env, null).getHostAddress();
+        String bindHost = transport == Transport.MPI || transport == Transport.NCCL ? null : ReachableAddress.resolve(env, null).getHostAddress();
         return open(transport, env, bindHost, timeout);
     }
 
@@ -64,6 +74,7 @@ public final class Communicators {
     public static Communicator open(Transport transport, LaunchEnvironment env, String bindHost, Duration timeout) {
         return switch (transport) {
             case MPI -> new MpiCommunicator();
+            case NCCL -> openNccl(env, timeout);
             case UDP -> {
                 ControlChannel control = ControlChannel.connect(env, timeout);
                 try {
@@ -83,5 +94,21 @@ public final class Communicators {
                 }
             }
         };
+    }
+
+    /** Opens this rank's CUDA device and joins NCCL over it; the communicator owns the device and the control channel. */
+    private static NcclCommunicator openNccl(LaunchEnvironment env, Duration timeout) {
+        if (!NcclTransport.isAvailable()) throw new IllegalStateException("nccl transport unavailable: " + NcclTransport.unavailabilityCause());
+        Backend cuda = Devices.backend("cuda");
+        Device device = cuda.open(env.localRank() % cuda.devices().size());
+        ControlChannel control = null;
+        try {
+            control = ControlChannel.connect(env, timeout);
+            return NcclCommunicator.owning(device.queue(), control, device, control);
+        } catch (RuntimeException e) {
+            if (control != null) control.close();
+            device.close();
+            throw e;
+        }
     }
 }

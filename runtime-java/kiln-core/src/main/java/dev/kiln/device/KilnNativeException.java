@@ -27,7 +27,9 @@ public final class KilnNativeException extends RuntimeException {
 
     private static String message(String library, String function, int code, String errorName, String detail) {
         String head = library + ": " + function + " failed with " + errorName + " (" + code + ")";
-        return detail == null || detail.isBlank() ? head : head + "\n" + detail.strip();
+        if (detail == null || detail.isBlank()) return head;
+        // a one-line detail stays on the line (one error, one line); a log keeps its own lines below the head
+        return detail.strip().contains("\n") ? head + "\n" + detail.strip() : head + ": " + detail.strip();
     }
 
     public String library() { return library; }

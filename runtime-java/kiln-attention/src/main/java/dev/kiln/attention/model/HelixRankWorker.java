@@ -31,7 +31,9 @@ import java.util.StringJoiner;
  * and the logits {@code [batch][vocab]} as exact decimal floats.
  *
  * <p>Arguments: {@code --model NAME --kvp N --tpa N --append-block N --batch N --steps N --seed N}
- * [{@code --timeout-s N}].
+ * [{@code --timeout-s N}] [{@code --transport tcp|nccl}]. With {@code nccl} both groups are NCCL communicators
+ * (each rank on CUDA device {@code LOCAL_RANK} mod devices); the ranks' data is in host memory, so every
+ * collective is staged through the device.
  */
 public final class HelixRankWorker {
     public static final String STEP_PREFIX = "helix-step ";
@@ -85,6 +87,11 @@ public final class HelixRankWorker {
         int batch = a.get("batch", Integer::parseInt), steps = a.get("steps", Integer::parseInt);
         long seed = a.get("seed", Long::parseLong);
         Duration timeout = Duration.ofSeconds(a.get("timeout-s", Long::parseLong, 60L));
+        Communicators.Transport transport = a.get("transport", Communicators.Transport::parse, Communicators.Transport.TCP);
+        if (transport != Communicators.Transport.TCP && transport != Communicators.Transport.NCCL) {
+            // udp is lossy (not exact) and mpi has no subgroup for the KVP groups here
+            throw new IllegalArgumentException("helix rank transport must be tcp or nccl, was '" + transport.name().toLowerCase(java.util.Locale.ROOT) + "'");
+        }
         HelixDecoder.Config c = config(s, kvp, tpa, a.get("append-block", Integer::parseInt), batch, steps, seed);
         HelixMapping m = c.mapping();
         if (env.worldSize() != m.size()) {
@@ -95,8 +102,8 @@ public final class HelixRankWorker {
                 env.masterPort() + 1 + m.tpaRank(rank));
         try (Arena arena = Arena.ofShared();
              Device device = Devices.open("cpu");
-             Communicator world = Communicators.open(Communicators.Transport.TCP, env, timeout);
-             Communicator kvpGroup = Communicators.open(Communicators.Transport.TCP, kvpEnv, timeout);
+             Communicator world = Communicators.open(transport, env, timeout);
+             Communicator kvpGroup = Communicators.open(transport, kvpEnv, timeout);
              HelixRank me = new HelixRank(rank, c, device, world, kvpGroup)) {
             TiedEmbedding ends = new TiedEmbedding(arena, s, seed);
             SplittableRandom rnd = new SplittableRandom(seed);

@@ -6,12 +6,15 @@ import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,7 +42,31 @@ class HelixRankWorkerTest {
     void helix_decode_over_processes_equals_the_single_rank_decode_token_for_token() throws Exception {
         long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         int port = freePorts(1 + TPA);
-        check(seed, launch(seed, r -> List.of(), r -> torchrun(r, "127.0.0.1", port)), "loopback");
+        check(seed, launch(seed, r -> List.of(), r -> torchrun(r, "127.0.0.1", port), List.of()), "loopback");
+    }
+
+    /**
+     * The same decode with both groups as NCCL communicators over kiln-core's stand-in libnccl and libcuda (see
+     * NcclCommunicatorStandInTest in kiln-collective for what they prove): the Helix all-to-all as NCCL's group of
+     * sends and receives, the broadcasts and allreduces through NCCL calls. GPU run pending.
+     */
+    @Test
+    void helix_decode_over_nccl_stand_ins_equals_the_single_rank_decode_token_for_token(@TempDir Path libs) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/cc")), "no C compiler (/usr/bin/cc) to build the stand-in libnccl and libcuda");
+        Path src = Path.of("../kiln-core/src/test/c").toAbsolutePath().normalize();
+        for (String[] lib : new String[][]{{"fake_libnccl.c", "libnccl.so.2"}, {"fake_libcuda.c", "libcuda.so.1"}}) {
+            Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-O1", "-o", libs.resolve(lib[1]).toString(), src.resolve(lib[0]).toString(), "-lm")
+                    .redirectErrorStream(true).start();
+            String out = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(cc.waitFor(60, TimeUnit.SECONDS) && cc.exitValue() == 0, lib[0] + " did not compile:\n" + out);
+        }
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        int port = freePorts(1 + TPA);
+        check(seed, launch(seed, r -> List.of(), r -> {
+            Map<String, String> env = new java.util.HashMap<>(torchrun(r, "127.0.0.1", port));
+            env.put("LD_LIBRARY_PATH", libs.toString());
+            return env;
+        }, List.of("--transport", "nccl")), "NCCL stand-ins on loopback");
     }
 
     @Test
@@ -54,7 +81,7 @@ class HelixRankWorkerTest {
                 env.put("LOCAL_RANK", Integer.toString(r % ranksPerHost));
                 env.put("LOCAL_WORLD_SIZE", Integer.toString(ranksPerHost));
                 return env;
-            });
+            }, List.of());
             check(seed, lines, "2 simulated hosts x 2 ranks");
         }
     }
@@ -99,9 +126,10 @@ class HelixRankWorkerTest {
 
     /**
      * Starts the KVP × TPA workers, rank r's command after {@code prefixOf(r)} (a host's namespace) and with the
-     * launcher variables {@code envOf(r)} only, and returns rank 0's step lines.
+     * launcher variables {@code envOf(r)} only (plus {@code extraArgs}), and returns rank 0's step lines.
      */
-    private static List<String> launch(long seed, IntFunction<List<String>> prefixOf, IntFunction<Map<String, String>> envOf) throws Exception {
+    private static List<String> launch(long seed, IntFunction<List<String>> prefixOf, IntFunction<Map<String, String>> envOf,
+                                       List<String> extraArgs) throws Exception {
         List<Process> children = new ArrayList<>();
         try {
             for (int r = 0; r < KVP * TPA; r++) {
@@ -110,6 +138,7 @@ class HelixRankWorkerTest {
                 cmd.addAll(List.of("--model", MODEL, "--kvp", Integer.toString(KVP), "--tpa", Integer.toString(TPA),
                         "--append-block", Integer.toString(APPEND_BLOCK), "--batch", Integer.toString(BATCH),
                         "--steps", Integer.toString(STEPS), "--seed", Long.toString(seed), "--timeout-s", "60"));
+                cmd.addAll(extraArgs);
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
                 if (r != 0) pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 Map<String, String> env = pb.environment();

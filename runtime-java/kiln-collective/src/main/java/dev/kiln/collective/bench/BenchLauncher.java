@@ -44,7 +44,7 @@ public final class BenchLauncher {
     }
 
     public static BenchResult run(BenchConfig cfg, long timeoutSeconds) {
-        if (cfg.transport().equals("nccl")) {
+        if (cfg.transport().equals("nccl") && !NcclTransport.isAvailable()) {
             throw new IllegalStateException("nccl transport unavailable: " + NcclTransport.unavailabilityCause());
         }
         if (cfg.loss() > 0 && !cfg.netns()) throw new IllegalArgumentException("loss > 0 needs the network namespace (real nft loss)");

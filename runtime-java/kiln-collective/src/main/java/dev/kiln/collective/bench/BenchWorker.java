@@ -9,6 +9,10 @@ import dev.kiln.collective.lossy.LossyAllReduce;
 import dev.kiln.collective.lossy.LossyOptions;
 import dev.kiln.collective.lossy.UdpGroup;
 import dev.kiln.collective.mpi.MpiCommunicator;
+import dev.kiln.collective.nccl.NcclCommunicator;
+import dev.kiln.device.Backend;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
 import dev.kiln.collective.netlab.LossyNamespace;
 import dev.kiln.collective.rendezvous.ControlChannel;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
@@ -162,6 +166,17 @@ public final class BenchWorker {
                 comm = new TcpRingCommunicator(control, bindHost, cfg.netns() ? LossyNamespace.TCP_PORT_BASE : 0);
             }
             case "mpi" -> comm = mpi = new MpiCommunicator();
+            case "nccl" -> { // host data staged through this rank's CUDA device (LOCAL_RANK modulo the devices)
+                control = ControlChannel.connect(env, Duration.ofSeconds(60));
+                Backend cuda = Devices.backend("cuda");
+                Device gpu = cuda.open(env.localRank() % cuda.devices().size());
+                try {
+                    comm = NcclCommunicator.owning(gpu.queue(), control, gpu);
+                } catch (RuntimeException e) {
+                    gpu.close();
+                    throw e;
+                }
+            }
             default -> throw new IllegalArgumentException("transport " + cfg.transport() + " has no worker");
         }
         int rank = lossy != null ? lossy.rank() : comm.rank();

@@ -2,37 +2,51 @@ package dev.kiln.collective.nccl;
 
 import dev.kiln.bind.nccl.Nccl;
 import dev.kiln.device.Availability;
+import dev.kiln.device.Backend;
 import dev.kiln.device.Devices;
 
 /**
- * The NCCL transport's availability, with the true reason when it is off. NCCL reduces CUDA device buffers; the
- * binding ({@link Nccl}) is checked against a stand-in libnccl on the CPU, but Kiln has no {@code Communicator}
- * over NCCL yet, so the transport is unavailable everywhere and says which step is missing on this machine:
- * the library, a CUDA device, or the communicator itself.
+ * Whether the NCCL transport ({@link NcclCommunicator}) can run here, with the true reason when it cannot: no
+ * libnccl, a libnccl that fails, no cuda backend, or CUDA without a device. It needs libnccl.so.2 and at least
+ * one CUDA device. The communicator is checked on the CPU against a stand-in libnccl and libcuda; its run on a
+ * GPU is pending, and {@link #describe()} says so.
  *
  * <pre>{@code
- * if (!NcclTransport.isAvailable()) System.out.println("nccl: " + NcclTransport.unavailabilityCause());
+ * Availability nccl = NcclTransport.availability();
+ * System.out.println("nccl: " + (nccl.available() ? NcclTransport.describe() : nccl.reason()));
  * }</pre>
  */
 public final class NcclTransport {
     private NcclTransport() {}
 
-    /** False until a NCCL {@code Communicator} over CUDA device buffers exists and has run on a GPU. */
-    public static boolean isAvailable() { return false; }
-
-    /** Why {@code nccl} cannot run here; never null. */
-    public static String unavailabilityCause() {
-        if (!Nccl.isAvailable()) return Nccl.unavailabilityCause();
+    /** Available when libnccl loads, answers its version, and the cuda backend sees a device. */
+    public static Availability availability() {
+        if (!Nccl.isAvailable()) return Availability.no(Nccl.unavailabilityCause());
         String version;
         try {
             version = "NCCL " + Nccl.versionString();
         } catch (RuntimeException e) {
-            return Nccl.SONAME + " loads but ncclGetVersion failed: " + e.getMessage();
+            return Availability.no(Nccl.SONAME + " loads but ncclGetVersion failed: " + e.getMessage());
         }
-        Availability cuda = Devices.find("cuda").map(b -> b.availability()).orElse(null);
-        if (cuda == null) return version + " loads, but this build has no cuda backend";
-        if (!cuda.available()) return version + " loads, but CUDA is unavailable: " + cuda.reason();
-        return version + " and CUDA load, but Kiln has no Communicator over NCCL for CUDA device buffers yet (the binding is checked "
-                + "against a stand-in libnccl only)";
+        Backend cuda = Devices.find("cuda").orElse(null);
+        if (cuda == null) return Availability.no(version + " loads, but this build has no cuda backend");
+        Availability a = cuda.availability();
+        if (!a.available()) return Availability.no(version + " loads, but CUDA is unavailable: " + a.reason());
+        if (cuda.devices().isEmpty()) return Availability.no(version + " loads, but the CUDA driver sees no device");
+        return Availability.yes();
+    }
+
+    public static boolean isAvailable() { return availability().available(); }
+
+    /** Why {@code nccl} cannot run here; null when it can (then see {@link #describe()}). */
+    public static String unavailabilityCause() { return availability().reason(); }
+
+    /** For an available transport: the library version and the devices, and that no GPU run has checked it yet. */
+    public static String describe() {
+        Availability a = availability();
+        if (!a.available()) return "unavailable: " + a.reason();
+        int devices = Devices.find("cuda").orElseThrow().devices().size();
+        return "NCCL " + Nccl.versionString() + " over " + devices + " CUDA device" + (devices == 1 ? "" : "s")
+                + " (checked against a stand-in libnccl on the CPU; GPU run pending)";
     }
 }

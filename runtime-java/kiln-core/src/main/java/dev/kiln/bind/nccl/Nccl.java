@@ -31,9 +31,11 @@ public final class Nccl {
     public static final StructLayout UNIQUE_ID = MemoryLayout.structLayout(
             MemoryLayout.sequenceLayout(128, JAVA_BYTE).withName("internal")).withName("ncclUniqueId");
     /** The functions Kiln calls; a library without one of them is unavailable, and says which. */
-    static final String[] FUNCTIONS = {"ncclGetVersion", "ncclGetUniqueId", "ncclCommInitRank", "ncclAllReduce", "ncclCommDestroy",
-            "ncclGetErrorString"};
-    public static final int ncclFloat32 = 7, ncclSum = 0;
+    static final String[] FUNCTIONS = {"ncclGetVersion", "ncclGetUniqueId", "ncclCommInitRank", "ncclAllReduce", "ncclReduceScatter",
+            "ncclAllGather", "ncclBroadcast", "ncclSend", "ncclRecv", "ncclGroupStart", "ncclGroupEnd", "ncclCommGetAsyncError",
+            "ncclCommDestroy", "ncclGetErrorString"};
+    /** {@code ncclDataType_t} and {@code ncclRedOp_t} values of nccl.h that Kiln uses. */
+    public static final int ncclInt8 = 0, ncclUint8 = 1, ncclFloat32 = 7, ncclSum = 0;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIB;
@@ -85,6 +87,40 @@ public final class Nccl {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
 
+    private static final class ncclReduceScatter {
+        static final MethodHandle HANDLE = handle("ncclReduceScatter",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class ncclAllGather {
+        static final MethodHandle HANDLE = handle("ncclAllGather", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class ncclBroadcast {
+        static final MethodHandle HANDLE = handle("ncclBroadcast",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class ncclSend {
+        static final MethodHandle HANDLE = handle("ncclSend", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class ncclRecv {
+        static final MethodHandle HANDLE = handle("ncclRecv", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class ncclGroupStart {
+        static final MethodHandle HANDLE = handle("ncclGroupStart", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    private static final class ncclGroupEnd {
+        static final MethodHandle HANDLE = handle("ncclGroupEnd", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    private static final class ncclCommGetAsyncError {
+        static final MethodHandle HANDLE = handle("ncclCommGetAsyncError", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+
     private static final class ncclCommDestroy {
         static final MethodHandle HANDLE = handle("ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
@@ -96,16 +132,30 @@ public final class Nccl {
     private static final String[] RESULT_NAMES = {"ncclSuccess", "ncclUnhandledCudaError", "ncclSystemError", "ncclInternalError",
             "ncclInvalidArgument", "ncclInvalidUsage", "ncclRemoteError", "ncclInProgress"};
 
+    /** Throws for a failed call: the function, the result's name and NCCL's own string, on one line. */
     public static void check(String function, int status) {
+        check(function, status, null);
+    }
+
+    /** As {@link #check(String, int)}, with {@code context} (which rank, which operation) before NCCL's string. */
+    public static void check(String function, int status, String context) {
         if (status == 0) return;
-        String name = status < RESULT_NAMES.length ? RESULT_NAMES[status] : "ncclResult " + status;
-        String detail = null;
+        String detail = errorString(status);
+        if (context != null) detail = detail == null ? context : context + ": " + detail;
+        throw new KilnNativeException("NCCL", function, status, resultName(status), detail);
+    }
+
+    /** The {@code ncclResult_t} enumerator's name, e.g. {@code ncclSystemError}. */
+    public static String resultName(int status) {
+        return status >= 0 && status < RESULT_NAMES.length ? RESULT_NAMES[status] : "ncclResult " + status;
+    }
+
+    private static String errorString(int status) {
         try {
-            detail = ((MemorySegment) ncclGetErrorString.HANDLE.invokeExact(status)).reinterpret(1024).getString(0);
+            return ((MemorySegment) ncclGetErrorString.HANDLE.invokeExact(status)).reinterpret(1024).getString(0);
         } catch (Throwable ignored) {
-            // keep the name alone
+            return null; // the name alone then
         }
-        throw new KilnNativeException("NCCL", function, status, name, detail);
     }
 
     private static RuntimeException rethrow(Throwable t) {
@@ -141,15 +191,20 @@ public final class Nccl {
         }
     }
 
-    /** ncclCommInitRank; returns the ncclComm_t. */
+    /** ncclCommInitRank on the calling thread's current CUDA device; returns the ncclComm_t. */
     public static MemorySegment commInitRank(int nranks, byte[] uniqueId, int rank) {
+        return commInitRank(nranks, uniqueId, rank, null);
+    }
+
+    /** As {@link #commInitRank(int, byte[], int)}; {@code context} names the caller in an error. */
+    public static MemorySegment commInitRank(int nranks, byte[] uniqueId, int rank, String context) {
         if (uniqueId.length != UNIQUE_ID.byteSize()) {
             throw new IllegalArgumentException("ncclUniqueId must be " + UNIQUE_ID.byteSize() + " bytes, was " + uniqueId.length);
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment comm = a.allocate(ADDRESS);
             MemorySegment id = a.allocate(UNIQUE_ID).copyFrom(MemorySegment.ofArray(uniqueId));
-            check("ncclCommInitRank", (int) ncclCommInitRank.HANDLE.invokeExact(comm, nranks, id, rank));
+            check("ncclCommInitRank", (int) ncclCommInitRank.HANDLE.invokeExact(comm, nranks, id, rank), context);
             return comm.get(ADDRESS, 0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -158,16 +213,102 @@ public final class Nccl {
 
     /** ncclAllReduce of fp32 sums on device pointers, enqueued on {@code stream}. */
     public static void allReduceSumFloat(MemorySegment sendDevice, MemorySegment recvDevice, long count, MemorySegment comm, MemorySegment stream) {
+        check("ncclAllReduce", allReduce(sendDevice, recvDevice, count, ncclFloat32, ncclSum, comm, stream));
+    }
+
+    // The raw calls below return the ncclResult_t, so that the caller checks it with its own context (rank, operation).
+
+    /** {@code ncclResult_t ncclAllReduce(const void*, void*, size_t count, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t)} */
+    public static int allReduce(MemorySegment send, MemorySegment recv, long count, int datatype, int op, MemorySegment comm, MemorySegment stream) {
         try {
-            check("ncclAllReduce", (int) ncclAllReduce.HANDLE.invokeExact(sendDevice, recvDevice, count, ncclFloat32, ncclSum, comm, stream));
+            return (int) ncclAllReduce.HANDLE.invokeExact(send, recv, count, datatype, op, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclReduceScatter(const void*, void*, size_t recvcount, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t)} */
+    public static int reduceScatter(MemorySegment send, MemorySegment recv, long recvCount, int datatype, int op, MemorySegment comm, MemorySegment stream) {
+        try {
+            return (int) ncclReduceScatter.HANDLE.invokeExact(send, recv, recvCount, datatype, op, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclAllGather(const void*, void*, size_t sendcount, ncclDataType_t, ncclComm_t, cudaStream_t)} */
+    public static int allGather(MemorySegment send, MemorySegment recv, long sendCount, int datatype, MemorySegment comm, MemorySegment stream) {
+        try {
+            return (int) ncclAllGather.HANDLE.invokeExact(send, recv, sendCount, datatype, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclBroadcast(const void*, void*, size_t count, ncclDataType_t, int root, ncclComm_t, cudaStream_t)} */
+    public static int broadcast(MemorySegment send, MemorySegment recv, long count, int datatype, int root, MemorySegment comm, MemorySegment stream) {
+        try {
+            return (int) ncclBroadcast.HANDLE.invokeExact(send, recv, count, datatype, root, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclSend(const void*, size_t count, ncclDataType_t, int peer, ncclComm_t, cudaStream_t)} */
+    public static int send(MemorySegment send, long count, int datatype, int peer, MemorySegment comm, MemorySegment stream) {
+        try {
+            return (int) ncclSend.HANDLE.invokeExact(send, count, datatype, peer, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclRecv(void*, size_t count, ncclDataType_t, int peer, ncclComm_t, cudaStream_t)} */
+    public static int recv(MemorySegment recv, long count, int datatype, int peer, MemorySegment comm, MemorySegment stream) {
+        try {
+            return (int) ncclRecv.HANDLE.invokeExact(recv, count, datatype, peer, comm, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclGroupStart(void)} */
+    public static int groupStart() {
+        try {
+            return (int) ncclGroupStart.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ncclResult_t ncclGroupEnd(void)} */
+    public static int groupEnd() {
+        try {
+            return (int) ncclGroupEnd.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The error a communicator hit asynchronously (ncclSuccess: none), from {@code ncclCommGetAsyncError}. */
+    public static int asyncError(MemorySegment comm) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_INT);
+            check("ncclCommGetAsyncError", (int) ncclCommGetAsyncError.HANDLE.invokeExact(comm, out));
+            return out.get(JAVA_INT, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     public static void commDestroy(MemorySegment comm) {
+        check("ncclCommDestroy", commDestroyStatus(comm));
+    }
+
+    /** {@code ncclResult_t ncclCommDestroy(ncclComm_t)} */
+    public static int commDestroyStatus(MemorySegment comm) {
         try {
-            check("ncclCommDestroy", (int) ncclCommDestroy.HANDLE.invokeExact(comm));
+            return (int) ncclCommDestroy.HANDLE.invokeExact(comm);
         } catch (Throwable t) {
             throw rethrow(t);
         }

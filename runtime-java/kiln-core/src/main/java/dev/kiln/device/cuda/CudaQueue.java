@@ -36,6 +36,14 @@ final class CudaQueue implements Queue {
         }
     }
 
+    /** The {@code CUstream}, for libraries that enqueue on it (NCCL). */
+    synchronized MemorySegment stream() {
+        if (released) throw new IllegalStateException("the queue (CUDA stream) of '" + device.info().name() + "' is closed");
+        return stream;
+    }
+
+    CudaDevice device() { return device; }
+
     @Override
     public void write(Buffer dst, long dstOffset, MemorySegment src) {
         long dptr = own(dst, "write destination");

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The NCCL binding without a GPU: a child JVM loads src/test/c/fake_libnccl.c as its libnccl.so.2 and runs
  * {@link FakeNcclProbe}. This proves the descriptors (the 128-byte ncclUniqueId passed by value, size_t counts,
- * status names); that NCCL's allreduce on a GPU equals the CPU sum needs a GPU run.
+ * status names, one-line errors); the collectives across ranks are checked by NcclCommunicatorStandInTest in
+ * kiln-collective, and that NCCL's allreduce on a GPU equals the CPU sum needs a GPU run (NcclGpuTest).
  */
 class FakeNcclTest {
     @Test
