@@ -21,6 +21,13 @@
  * slot and the bytes as dynamic shared memory, and LOCAL_BIND points at the dynamic shared block.
  * Every extern __shared__ array starts at the same address, so a CUDA kernel may take AT MOST ONE
  * LOCAL_ARG; split one block by hand when a kernel needs two.
+ *
+ * KILN_CPU_DEVICE is defined (to 1) when the OpenCL backend builds for a CPU device (CL_DEVICE_TYPE_CPU,
+ * e.g. PoCL; DeviceInfo.cpuShapedKernels() on the host). A kernel may then compile a CPU-shaped body: PoCL
+ * runs a work-group's items one after another in a loop and vectorises across them only in simple loops,
+ * so the GPU's lanes-stride-a-row shape runs as scalar code there, while one item per task with explicit
+ * OpenCL vectors (float16, vload16) maps straight onto AVX-512. The host launches such a kernel with the
+ * work sizes of the shape it was built in. CUDA builds never define it.
  */
 #ifndef KILN_PORTABLE_H
 #define KILN_PORTABLE_H

@@ -150,78 +150,94 @@ KERNEL void mm2im_i8(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char* REST
 
 DEVICE_FN int floor_mod(int a, int m) { int r = a % m; return r < 0 ? r + m : r; }
 
+/*
+ * The work-group's tile, decoded from group_id(0) in the order Mm2im.tiledRange counts groups: channel tile o0 of
+ * group grp, pixel tile p0 of stride phase (qz, qy, qx) of image b, the phase being nz x ny x nx pixels. The whole
+ * group leaves together when its tile is empty. Then this item's 4 pixels (ty + 16 r), which it both loads and
+ * accumulates, as phase coordinates (jz, jy, jx); real[r] is false past the phase's end.
+ */
+#define MT_TILE_SETUP                                                                                    \
+    int tid = (int) local_id(0), tx = tid % 16, ty = tid / 16;                                           \
+    int icg = ic / groups, ocg = oc / groups;                                                            \
+    int otiles = (ocg + MT_O - 1) / MT_O;                                                                \
+    int ptiles = (((od + sd - 1) / sd) * ((oh + sh - 1) / sh) * ((ow + sw - 1) / sw) + MT_P - 1) / MT_P; \
+    size_t g = group_id(0);                                                                              \
+    int ot = (int) (g % otiles); g /= otiles;                                                            \
+    int grp = (int) (g % groups); g /= groups;                                                           \
+    int ptile = (int) (g % ptiles); g /= ptiles;                                                         \
+    int qx = (int) (g % sw); g /= sw;                                                                    \
+    int qy = (int) (g % sh); g /= sh;                                                                    \
+    int qz = (int) (g % sd); g /= sd;                                                                    \
+    int b = (int) g;                                                                                     \
+    int nz = (od - qz + sd - 1) / sd, ny = (oh - qy + sh - 1) / sh, nx = (ow - qx + sw - 1) / sw;        \
+    int p0 = ptile * MT_P, o0 = ot * MT_O;                                                               \
+    if (qz >= od || qy >= oh || qx >= ow || p0 >= nz * ny * nx) return;                                  \
+    int jz[4], jy[4], jx[4];                                                                             \
+    bool real[4];                                                                                        \
+    for (int r = 0; r < 4; r++) {                                                                        \
+        int p = p0 + ty + 16 * r;                                                                        \
+        real[r] = p < nz * ny * nx;                                                                      \
+        jx[r] = p % nx; jy[r] = (p / nx) % ny; jz[r] = p / (nx * ny);                                    \
+    }
+
+/*
+ * BODY once per tap of the phase, a branch uniform across the group (tap k lands iff (q + p - k*d) is a multiple
+ * of s; the input index is then j + (q + p - k*d)/s, an exact division): lands[r] says whether the tap reaches an
+ * input pixel for this item's pixel r, xrow[r] is that pixel's first channel of the group, wtap the tap's offset in
+ * a [Kd][Kh][Kw][Ic/g] filter.
+ */
+#define MT_FOR_EACH_TAP(BODY)                                                                                          \
+    for (int kz = 0; kz < kd; kz++) {                                                                                  \
+        int tz = qz + pd - kz * dd;                                                                                    \
+        if (floor_mod(tz, sd) != 0) continue;                                                                          \
+        for (int ky = 0; ky < kh; ky++) {                                                                              \
+            int tyy = qy + pt - ky * dh;                                                                               \
+            if (floor_mod(tyy, sh) != 0) continue;                                                                     \
+            for (int kx = 0; kx < kw; kx++) {                                                                          \
+                int txx = qx + pl - kx * dw;                                                                           \
+                if (floor_mod(txx, sw) != 0) continue;                                                                 \
+                bool lands[4];                                                                                         \
+                size_t xrow[4];                                                                                        \
+                for (int r = 0; r < 4; r++) {                                                                          \
+                    int iz = jz[r] + tz / sd, iy = jy[r] + tyy / sh, ix = jx[r] + txx / sw;                            \
+                    lands[r] = real[r] && iz >= 0 && iz < id && iy >= 0 && iy < ih && ix >= 0 && ix < iw;              \
+                    xrow[r] = lands[r] ? ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + (size_t) grp * icg : 0; \
+                }                                                                                                      \
+                size_t wtap = (((size_t) kz * kh + ky) * kw + kx) * icg;                                               \
+                BODY                                                                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
+    }
+
 KERNEL void mm2im_f32_tiled(GEO, GLOBAL const float* RESTRICT x, GLOBAL const float* RESTRICT w,
                             GLOBAL const float* RESTRICT bias, GLOBAL float* RESTRICT y) {
     LOCAL float xs[MT_K][MT_P];
     LOCAL float ws[MT_K][MT_O];
-    int tid = (int) local_id(0), tx = tid % 16, ty = tid / 16;
-    int icg = ic / groups, ocg = oc / groups;
-    int otiles = (ocg + MT_O - 1) / MT_O;
-    int ptiles = (((od + sd - 1) / sd) * ((oh + sh - 1) / sh) * ((ow + sw - 1) / sw) + MT_P - 1) / MT_P;
-    size_t g = group_id(0);
-    int ot = (int) (g % otiles); g /= otiles;
-    int grp = (int) (g % groups); g /= groups;
-    int ptile = (int) (g % ptiles); g /= ptiles;
-    int qx = (int) (g % sw); g /= sw;
-    int qy = (int) (g % sh); g /= sh;
-    int qz = (int) (g % sd); g /= sd;
-    int b = (int) g;
-    int nz = (od - qz + sd - 1) / sd, ny = (oh - qy + sh - 1) / sh, nx = (ow - qx + sw - 1) / sw;
-    int p0 = ptile * MT_P, o0 = ot * MT_O;
-    if (qz >= od || qy >= oh || qx >= ow || p0 >= nz * ny * nx) return;   /* the whole group leaves together */
-
-    /* this item's 4 pixels (ty + 16 r): it loads their x and accumulates them */
-    int jz[4], jy[4], jx[4];
-    bool real[4];
-    for (int r = 0; r < 4; r++) {
-        int p = p0 + ty + 16 * r;
-        real[r] = p < nz * ny * nx;
-        jx[r] = p % nx; jy[r] = (p / nx) % ny; jz[r] = p / (nx * ny);
-    }
+    MT_TILE_SETUP
     float acc[2][4];
     for (int i = 0; i < 2; i++) for (int r = 0; r < 4; r++) acc[i][r] = 0.0f;
-
-    for (int kz = 0; kz < kd; kz++) {
-        int tz = qz + pd - kz * dd;
-        if (floor_mod(tz, sd) != 0) continue;
-        for (int ky = 0; ky < kh; ky++) {
-            int tyy = qy + pt - ky * dh;
-            if (floor_mod(tyy, sh) != 0) continue;
-            for (int kx = 0; kx < kw; kx++) {
-                int txx = qx + pl - kx * dw;
-                if (floor_mod(txx, sw) != 0) continue;
-                bool lands[4];
-                size_t xrow[4];
+    MT_FOR_EACH_TAP(
+        for (int c0 = 0; c0 < icg; c0 += MT_K) {
+            int c = c0 + tx;
+            for (int r = 0; r < 4; r++) xs[tx][ty + 16 * r] = lands[r] && c < icg ? x[xrow[r] + c] : 0.0f;
+            for (int r = 0; r < 2; r++) {
+                int o = o0 + ty + 16 * r;
+                ws[tx][ty + 16 * r] = o < ocg && c < icg ? w[((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap + c] : 0.0f;
+            }
+            LOCAL_BARRIER();
+            for (int k = 0; k < MT_K; k++) {
+                float w0 = ws[k][tx];
+                float w1 = ws[k][tx + 16];
                 for (int r = 0; r < 4; r++) {
-                    int iz = jz[r] + tz / sd, iy = jy[r] + tyy / sh, ix = jx[r] + txx / sw;   /* exact divisions */
-                    lands[r] = real[r] && iz >= 0 && iz < id && iy >= 0 && iy < ih && ix >= 0 && ix < iw;
-                    xrow[r] = lands[r] ? ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + (size_t) grp * icg : 0;
-                }
-                size_t wtap = (((size_t) kz * kh + ky) * kw + kx) * icg;
-                for (int c0 = 0; c0 < icg; c0 += MT_K) {
-                    int c = c0 + tx;
-                    for (int r = 0; r < 4; r++) xs[tx][ty + 16 * r] = lands[r] && c < icg ? x[xrow[r] + c] : 0.0f;
-                    for (int r = 0; r < 2; r++) {
-                        int o = o0 + ty + 16 * r;
-                        ws[tx][ty + 16 * r] = o < ocg && c < icg
-                                ? w[((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap + c] : 0.0f;
+                    float xv = xs[k][ty + 16 * r];
+                    if (lands[r]) {
+                        acc[0][r] = fma(w0, xv, acc[0][r]);
+                        acc[1][r] = fma(w1, xv, acc[1][r]);
                     }
-                    LOCAL_BARRIER();
-                    for (int k = 0; k < MT_K; k++) {
-                        float w0 = ws[k][tx], w1 = ws[k][tx + 16];
-                        for (int r = 0; r < 4; r++) {
-                            float xv = xs[k][ty + 16 * r];
-                            if (lands[r]) {
-                                acc[0][r] = fma(w0, xv, acc[0][r]);
-                                acc[1][r] = fma(w1, xv, acc[1][r]);
-                            }
-                        }
-                    }
-                    LOCAL_BARRIER();
                 }
             }
-        }
-    }
+            LOCAL_BARRIER();
+        })
     for (int r = 0; r < 4; r++) {
         if (!real[r]) continue;
         int oz = qz + sd * jz[r], oy = qy + sh * jy[r], ox = qx + sw * jx[r];
@@ -261,72 +277,30 @@ KERNEL void mm2im_i8_tiled(GEO, GLOBAL const char* RESTRICT x, GLOBAL const char
                            GLOBAL char* RESTRICT y) {
     LOCAL int xs4[MT_P][MT_K8 / 4];
     LOCAL int ws4[MT_O][MT_K8 / 4];
-    int tid = (int) local_id(0), tx = tid % 16, ty = tid / 16;
-    int icg = ic / groups, ocg = oc / groups;
-    int otiles = (ocg + MT_O - 1) / MT_O;
-    int ptiles = (((od + sd - 1) / sd) * ((oh + sh - 1) / sh) * ((ow + sw - 1) / sw) + MT_P - 1) / MT_P;
-    size_t g = group_id(0);
-    int ot = (int) (g % otiles); g /= otiles;
-    int grp = (int) (g % groups); g /= groups;
-    int ptile = (int) (g % ptiles); g /= ptiles;
-    int qx = (int) (g % sw); g /= sw;
-    int qy = (int) (g % sh); g /= sh;
-    int qz = (int) (g % sd); g /= sd;
-    int b = (int) g;
-    int nz = (od - qz + sd - 1) / sd, ny = (oh - qy + sh - 1) / sh, nx = (ow - qx + sw - 1) / sw;
-    int p0 = ptile * MT_P, o0 = ot * MT_O;
-    if (qz >= od || qy >= oh || qx >= ow || p0 >= nz * ny * nx) return;   /* the whole group leaves together */
-
-    int jz[4], jy[4], jx[4];
-    bool real[4];
-    for (int r = 0; r < 4; r++) {
-        int p = p0 + ty + 16 * r;
-        real[r] = p < nz * ny * nx;
-        jx[r] = p % nx; jy[r] = (p / nx) % ny; jz[r] = p / (nx * ny);
-    }
+    MT_TILE_SETUP
     int acc[2][4];
     for (int i = 0; i < 2; i++) for (int r = 0; r < 4; r++) acc[i][r] = 0;
-
-    for (int kz = 0; kz < kd; kz++) {
-        int tz = qz + pd - kz * dd;
-        if (floor_mod(tz, sd) != 0) continue;
-        for (int ky = 0; ky < kh; ky++) {
-            int tyy = qy + pt - ky * dh;
-            if (floor_mod(tyy, sh) != 0) continue;
-            for (int kx = 0; kx < kw; kx++) {
-                int txx = qx + pl - kx * dw;
-                if (floor_mod(txx, sw) != 0) continue;
-                bool lands[4];
-                size_t xrow[4];
+    MT_FOR_EACH_TAP(
+        for (int c0 = 0; c0 < icg; c0 += MT_K8) {
+            int c = c0 + 4 * tx;
+            for (int r = 0; r < 4; r++) xs4[ty + 16 * r][tx] = lands[r] ? pack4_i8(x + xrow[r], c, icg) : 0;
+            for (int r = 0; r < 2; r++) {
+                int o = o0 + ty + 16 * r;
+                ws4[ty + 16 * r][tx] = o < ocg ? pack4_i8(w + ((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap, c, icg) : 0;
+            }
+            LOCAL_BARRIER();
+            for (int i = 0; i < 2; i++) {
+                int wsum = 0;
+                for (int k = 0; k < MT_K8 / 4; k++) wsum = KILN_DOT4_I8(0x01010101, ws4[tx + 16 * i][k], wsum);
                 for (int r = 0; r < 4; r++) {
-                    int iz = jz[r] + tz / sd, iy = jy[r] + tyy / sh, ix = jx[r] + txx / sw;   /* exact divisions */
-                    lands[r] = real[r] && iz >= 0 && iz < id && iy >= 0 && iy < ih && ix >= 0 && ix < iw;
-                    xrow[r] = lands[r] ? ((((size_t) b * id + iz) * ih + iy) * iw + ix) * ic + (size_t) grp * icg : 0;
-                }
-                size_t wtap = (((size_t) kz * kh + ky) * kw + kx) * icg;
-                for (int c0 = 0; c0 < icg; c0 += MT_K8) {
-                    int c = c0 + 4 * tx;
-                    for (int r = 0; r < 4; r++) xs4[ty + 16 * r][tx] = lands[r] ? pack4_i8(x + xrow[r], c, icg) : 0;
-                    for (int r = 0; r < 2; r++) {
-                        int o = o0 + ty + 16 * r;
-                        ws4[ty + 16 * r][tx] = o < ocg ? pack4_i8(w + ((size_t) grp * ocg + o) * kd * kh * kw * icg + wtap, c, icg) : 0;
-                    }
-                    LOCAL_BARRIER();
-                    for (int i = 0; i < 2; i++) {
-                        int wsum = 0;
-                        for (int k = 0; k < MT_K8 / 4; k++) wsum = KILN_DOT4_I8(0x01010101, ws4[tx + 16 * i][k], wsum);
-                        for (int r = 0; r < 4; r++) {
-                            if (!lands[r]) continue;
-                            int dot = 0;
-                            for (int k = 0; k < MT_K8 / 4; k++) dot = KILN_DOT4_I8(xs4[ty + 16 * r][k], ws4[tx + 16 * i][k], dot);
-                            acc[i][r] += dot - in_zp * wsum;
-                        }
-                    }
-                    LOCAL_BARRIER();
+                    if (!lands[r]) continue;
+                    int dot = 0;
+                    for (int k = 0; k < MT_K8 / 4; k++) dot = KILN_DOT4_I8(xs4[ty + 16 * r][k], ws4[tx + 16 * i][k], dot);
+                    acc[i][r] += dot - in_zp * wsum;
                 }
             }
-        }
-    }
+            LOCAL_BARRIER();
+        })
     for (int r = 0; r < 4; r++) {
         if (!real[r]) continue;
         int oz = qz + sd * jz[r], oy = qy + sh * jy[r], ox = qx + sw * jx[r];

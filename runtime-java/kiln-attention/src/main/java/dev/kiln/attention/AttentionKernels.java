@@ -21,6 +21,8 @@ public final class AttentionKernels {
     public static final String FLASH_PROGRAM = "flash_decode", FLASH_F32 = "flash_decode_f32", FLASH_BF16 = "flash_decode_bf16";
     /** Most query heads per work-group, and most q elements (heads × kDim) it stages, in {@code flash_decode.cl}. */
     static final int FLASH_MAX_HEADS = 16, FLASH_Q_ELEMENTS = 2304;
+    /** The CPU shape of {@code flash_decode.cl} (one item per task): most heads, and most heads × vDim accumulators, per item. */
+    static final int FLASH_CPU_MAX_HEADS = 16, FLASH_CPU_ACCUMULATORS = 4096;
     /** Work-group size of the device kernels: one group per (sequence, KV head, split). */
     public static final int GROUP = 128;
     /** fp32 accumulators per work-item and most heads per work-group in {@code attention.cl}. */
@@ -35,9 +37,14 @@ public final class AttentionKernels {
         return Math.ceilDiv(s.groupSize(), perBlock);
     }
 
-    /** As {@link #headBlocks} for {@link DecodeKernel#FLASH}: also bounded by its heads and staged q elements. */
-    static int flashHeadBlocks(DecodeShape s) {
-        int perBlock = Math.min(FLASH_MAX_HEADS, Math.min(GROUP * ACCUMULATORS / s.vDim(), FLASH_Q_ELEMENTS / s.kDim()));
+    /**
+     * As {@link #headBlocks} for {@link DecodeKernel#FLASH}: also bounded by its heads and staged q elements;
+     * in its CPU shape ({@code cpuShaped}) by the heads and accumulators one work-item holds.
+     */
+    static int flashHeadBlocks(DecodeShape s, boolean cpuShaped) {
+        int perBlock = cpuShaped
+                ? Math.min(FLASH_CPU_MAX_HEADS, FLASH_CPU_ACCUMULATORS / s.vDim())
+                : Math.min(FLASH_MAX_HEADS, Math.min(GROUP * ACCUMULATORS / s.vDim(), FLASH_Q_ELEMENTS / s.kDim()));
         return Math.ceilDiv(s.groupSize(), Math.max(1, perBlock));
     }
 
@@ -85,8 +92,11 @@ public final class AttentionKernels {
             throw new IllegalArgumentException("the flash kernel reads token-major keys, the cache is " + cache.keyLayout());
         }
         Kernel k = device.kernel(FLASH_PROGRAM, cache.dtype() == KvDtype.BF16 ? FLASH_BF16 : FLASH_F32);
-        long tasks = (long) cache.batch() * s.kvHeads() * splits * flashHeadBlocks(s);
-        return device.queue().launch(k, new Range(new long[]{tasks * GROUP}, new long[]{GROUP}),
+        // GPU shape: a group of GROUP items (4 warps) per task; CPU shape (built with KILN_CPU_DEVICE): one item per task
+        boolean cpuShaped = device.info().cpuShapedKernels();
+        long tasks = (long) cache.batch() * s.kvHeads() * splits * flashHeadBlocks(s, cpuShaped);
+        int group = cpuShaped ? 1 : GROUP;
+        return device.queue().launch(k, new Range(new long[]{tasks * group}, new long[]{group}),
                 q, cache.kPool(), cache.vPool(), cache.blockTable(), cache.seqLens(), partialO, partialLse,
                 cache.batch(), s.qHeads(), s.kvHeads(), s.kDim(), s.vDim(), cache.blockSize(), cache.maxBlocksPerSeq(),
                 splits, cache.vRowStride(), scale);

@@ -13,18 +13,21 @@ public enum DecodeKernel {
      */
     SPLIT_KV,
     /**
-     * {@code flash_decode_f32} / {@code flash_decode_bf16} ({@code flash_decode.cl}, OpenCL and CUDA only):
-     * a warp per K row (coalesced), scores reduced across lanes, every head of the group on one read of K and V.
+     * {@code flash_decode_f32} / {@code flash_decode_bf16} ({@code flash_decode.cl}, OpenCL and CUDA only).
+     * On a GPU: a warp per K row (coalesced), scores reduced across lanes, every head of the group on one
+     * read of K and V. On an OpenCL CPU device (PoCL) the same source builds its CPU shape: one work-item
+     * per task, 16-wide vectors, four heads at a time in registers, the next tile prefetched.
      */
     FLASH;
 
     /**
-     * The kernel a device uses unless told otherwise: FLASH on CUDA (coalesced K/V; GPU timing pending),
-     * SPLIT_KV on the cpu and on OpenCL, where PoCL, a CPU, runs it faster than FLASH
-     * ({@code kiln helix device-bench --backend opencl} measures both side by side).
+     * The kernel a device uses unless told otherwise: FLASH on CUDA and OpenCL (on PoCL its CPU shape runs
+     * several times faster than SPLIT_KV: {@code kiln helix device-bench --backend opencl} measures both side
+     * by side), SPLIT_KV on the cpu backend, which has no FLASH.
      */
     public static DecodeKernel defaultFor(Device device) {
-        return device.backendName().equals("cuda") ? FLASH : SPLIT_KV;
+        String backend = device.backendName();
+        return backend.equals("cuda") || backend.equals("opencl") ? FLASH : SPLIT_KV;
     }
 
     public boolean runsOn(String backend) {

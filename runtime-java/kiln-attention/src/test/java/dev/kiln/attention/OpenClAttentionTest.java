@@ -4,7 +4,7 @@ import dev.kiln.attention.helix.HelixVerification;
 
 import java.util.List;
 
-/** The attention suite on OpenCL (PoCL on this machine's CPU); the same kernel sources CUDA compiles. */
+/** The attention suite on OpenCL: PoCL on this machine's CPU, so the kernels in their CPU shape (OpenClGpuShapeAttentionTest runs the GPU shape); the same sources CUDA compiles. */
 class OpenClAttentionTest extends DeviceAttentionSuite {
     @Override
     String backend() { return "opencl"; }

@@ -65,6 +65,26 @@ class SplitKvDecodeAttentionTest {
         }
     }
 
+    /**
+     * The token-major Java kernel keeps per-thread scratch across calls: after MHA (1 head per group, kDim 128)
+     * the small shape (3 heads, kDim 40) needs more score scratch but less of the rest, which used to go
+     * unnoticed (an index out of bounds, depending on which pool thread had run what).
+     */
+    @org.junit.jupiter.api.Test
+    void a_group_wider_than_the_previous_shape_gets_its_own_scratch() {
+        long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
+        try (Device dev = Devices.open("cpu")) {
+            DecodeShape small = new DecodeShape(6, 2, 40, 24, false);
+            for (DecodeShape shape : new DecodeShape[]{DecodeShape.named("mha"), small}) {
+                AttentionTestData data = AttentionTestData.random(shape, 1, 200, seed);
+                Outcome got = runKernel(dev, data, KvDtype.FP32, 16, 4, KeyLayout.TOKEN_MAJOR);
+                ReferenceAttention.Result want = ReferenceAttention.attend(shape, 1, 200, data.q(), data.k(), data.v(), shape.defaultScale());
+                double rel = Errors.relative(got.o, want.output());
+                assertTrue(rel <= 1e-6, "seed " + seed + " " + shape + ": output rel err " + rel);
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void dim_major_keys_are_refused_where_no_kernel_reads_them() {
         try (Device dev = Devices.open("cpu")) {

@@ -9,10 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code kiln helix device-bench}: on an OpenCL or CUDA device, decode attention's KV bytes/s (split-kv and
@@ -32,7 +34,7 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
     String shape;
 
-    @Option(names = "--kv-dtype", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kv-dtype", defaultValue = "fp32", description = "fp32, bf16 or a comma list (fp32,bf16: both in one run) (default: ${DEFAULT-VALUE}).")
     String kvDtype;
 
     @Option(names = "--batch", defaultValue = "1", description = "Sequences (default: ${DEFAULT-VALUE}).")
@@ -57,15 +59,17 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
         if (splits < 0) throw new IllegalArgumentException("--splits must be >= 0 (0 = choose), was " + splits);
         List<Integer> contexts = HelixBenchCommand.parseContexts(context);
         DecodeShape s = DecodeShape.named(shape);
-        KvDtype dtype = KvDtype.parse(kvDtype);
+        List<KvDtype> dtypes = Arrays.stream(kvDtype.split(",")).map(String::trim).map(KvDtype::parse).toList();
         List<Map<String, Object>> results = new ArrayList<>();
-        Table t = new Table("context", "KV bytes", "splits", "split-kv", "flash", "flash / split-kv", "read-only", "copy (r+w)", "flash / copy", "flash / read", "flash ms");
-        String deviceName;
+        Table t = new Table("KV", "context", "KV bytes", "splits", "split-kv", "flash", "flash / split-kv", "read-only", "copy (r+w)", "flash / copy", "flash / read", "flash ms");
+        String deviceName, flashShape;
         try (Device device = Devices.open(backend)) {
             deviceName = device.info().name();
-            for (int ctx : contexts) {
+            flashShape = device.info().cpuShapedKernels() ? "CPU shape: one item per task, 16-wide vectors" : "GPU shape: a warp per K row";
+            for (KvDtype dtype : dtypes) for (int ctx : contexts) {
                 DeviceAttentionBench.Point p = DeviceAttentionBench.run(device, s, dtype, batch, ctx, block, splits, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();
+                r.put("kvDtype", dtype.toString());
                 r.put("context", ctx);
                 r.put("kvBytes", p.kvBytes());
                 r.put("splits", p.splits());
@@ -78,10 +82,10 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
                 r.put("flashSpeedupOverSplitKv", p.flashSpeedup());
                 r.put("flashSeconds", p.flashSeconds());
                 results.add(r);
-                t.row(ctx, Table.bytes(p.kvBytes()), p.splits(), HelixBenchCommand.gbs(p.splitKvBytesPerSecond()), HelixBenchCommand.gbs(p.flashBytesPerSecond()),
+                t.row(dtype, ctx, Table.bytes(p.kvBytes()), p.splits(), HelixBenchCommand.gbs(p.splitKvBytesPerSecond()), HelixBenchCommand.gbs(p.flashBytesPerSecond()),
                         String.format("%.2fx", p.flashSpeedup()), HelixBenchCommand.gbs(p.readBytesPerSecond()), HelixBenchCommand.gbs(p.copyBytesPerSecond()),
                         String.format("%.2f", p.flashToCopy()), String.format("%.2f", p.flashToRead()), String.format("%.3f", p.flashSeconds() * 1e3));
-                if (!json) System.err.printf("context %d: flash %.2f of copy bandwidth%n", ctx, p.flashToCopy());
+                if (!json) System.err.printf("%s context %d: flash %.2fx split-kv, %.2f of copy bandwidth%n", dtype, ctx, p.flashSpeedup(), p.flashToCopy());
             }
         }
         if (json) {
@@ -89,15 +93,16 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
             out.put("backend", backend);
             out.put("device", deviceName);
             out.put("shape", shape);
-            out.put("kvDtype", dtype.toString());
+            out.put("kvDtype", dtypes.stream().map(KvDtype::toString).collect(Collectors.joining(",")));
+            out.put("flashShape", flashShape);
             out.put("batch", batch);
             out.put("blockSize", block);
             out.put("reps", reps);
             out.put("results", results);
             System.out.println(Json.write(out));
         } else {
-            System.out.printf("decode attention on %s (%s), %s %s KV, batch %d, page %d; medians of %d; GB/s of KV read (copy: read + write)%n",
-                    backend, deviceName, shape, dtype, batch, block, reps);
+            System.out.printf("decode attention on %s (%s), %s, batch %d, page %d; medians of %d; GB/s of KV read (copy: read + write); flash in its %s%n",
+                    backend, deviceName, shape, batch, block, reps, flashShape);
             System.out.print(t);
         }
         return 0;

@@ -2,7 +2,7 @@ package dev.kiln.cli;
 
 /**
  * A one-line progress bar on stderr, redrawn in place at most every 200 ms when stderr is a terminal;
- * otherwise (logs, pipes) only the final line is printed.
+ * otherwise (logs, pipes) a line every 30 s of a long run, and the final line.
  */
 final class ProgressBar {
     private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
@@ -19,7 +19,13 @@ final class ProgressBar {
 
     synchronized void update(int done) {
         long now = System.nanoTime();
-        if (!TERMINAL) return;
+        if (!TERMINAL) {
+            if (done < total && now - Math.max(start, lastDraw) >= 30_000_000_000L) {
+                lastDraw = now;
+                System.err.printf("  %s  %d/%d  %.0f s%n", label, done, total, (now - start) / 1e9);
+            }
+            return;
+        }
         if (done < total && now - lastDraw < 200_000_000L) return;
         lastDraw = now;
         int filled = (int) ((long) WIDTH * done / total);

@@ -137,7 +137,7 @@ class CharGptGenerateTest {
 
     @Test
     void helix_ranks_give_the_tokens_of_one_rank() throws Exception {
-        int[][] mappings = {{1, 1}, {4, 2}, {2, 4}, {3, 1}};
+        int[][] mappings = {{1, 1}, {4, 2}, {2, 4}, {3, 1}, {1, 4}};
         int[] first = null;
         float[][] firstLogits = null;
         int[] forced = corpus.vocabulary().isEmpty() ? null : new dev.kiln.inference.tokenizer.CharTokenizer(corpus.vocabulary())

@@ -24,7 +24,7 @@ public final class BandwidthKernels {
         check("src", src, bytes);
         check("dst", dst, bytes);
         Kernel k = device.kernel(PROGRAM, "copy_vec4");
-        return device.queue().launch(k, range(device, bytes), bytes / 16, src, dst, chunked(device));
+        return device.queue().launch(k, range(device, bytes), bytes / 16, src, dst);
     }
 
     /**
@@ -40,16 +40,18 @@ public final class BandwidthKernels {
         check("src", src, bytes);
         if (sink.byteSize() < Float.BYTES) throw new IllegalArgumentException("sink must hold >= 4 bytes, was " + sink.byteSize());
         Kernel k = device.kernel(PROGRAM, "read_vec4");
-        return device.queue().launch(k, range(device, bytes), bytes / 16, src, sink, sentinel, chunked(device));
+        return device.queue().launch(k, range(device, bytes), bytes / 16, src, sink, sentinel);
     }
 
-    /** 1 on a CPU device (PoCL): each item streams a contiguous chunk; 0 on a GPU: grid-stride, coalesced. */
-    static int chunked(Device device) {
-        return "CPU".equals(device.info().properties().get("type")) ? 1 : 0;
-    }
-
+    /**
+     * GPU: {@link #GROUPS_PER_UNIT} groups of {@link #GROUP} items per compute unit (grid-stride). CPU shape
+     * ({@code KILN_CPU_DEVICE}): as many one-item groups, each streaming a contiguous chunk, so every core
+     * gets several and none waits at the end for a slow one.
+     */
     private static Range range(Device device, long bytes) {
-        long groups = Math.max(1, Math.min((long) device.info().computeUnits() * GROUPS_PER_UNIT, Math.ceilDiv(bytes / 16, GROUP)));
+        long units = (long) device.info().computeUnits() * GROUPS_PER_UNIT;
+        if (device.info().cpuShapedKernels()) return Range.of1D(Math.max(1, Math.min(units, bytes / 64)), 1);
+        long groups = Math.max(1, Math.min(units, Math.ceilDiv(bytes / 16, GROUP)));
         return Range.of1D(groups * GROUP, GROUP);
     }
 

@@ -14,4 +14,21 @@ public record DeviceInfo(String backend, int index, String name, String vendor, 
     public DeviceInfo {
         properties = Map.copyOf(properties);
     }
+
+    /**
+     * Whether the device's kernels take their CPU shape: property {@code kernelShape} is {@code cpu}, which the
+     * OpenCL backend sets for a device of type CPU (PoCL). It then builds every program with
+     * {@code -DKILN_CPU_DEVICE=1} (see {@code kiln_portable.h}), and the host launches such kernels with the work
+     * sizes of that shape (one item per group, one task per item).
+     */
+    public boolean cpuShapedKernels() {
+        return "cpu".equals(properties.get("kernelShape"));
+    }
+
+    /** This description with one property set (added or replaced). */
+    public DeviceInfo withProperty(String key, String value) {
+        Map<String, String> p = new java.util.LinkedHashMap<>(properties);
+        p.put(key, value);
+        return new DeviceInfo(backend, index, name, vendor, computeUnits, globalMemoryBytes, maxWorkGroupSize, p);
+    }
 }

@@ -4,6 +4,7 @@ import dev.kiln.device.Availability;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
+import dev.kiln.device.opencl.OpenClDevice;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -14,19 +15,33 @@ import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The bandwidth ceilings on OpenCL and CUDA: the copy is bit-exact, the read pass reaches every vector. */
+/**
+ * The bandwidth ceilings on OpenCL and CUDA: the copy is bit-exact, the read pass reaches every vector.
+ * {@code opencl} runs the device's own shape (the CPU shape on PoCL), {@code opencl-gpu-shape} the GPU shape.
+ */
 class BandwidthKernelsTest {
-    static Device open(String backend) {
+    static Device open(String name) {
+        boolean gpuShape = name.equals("opencl-gpu-shape");
+        String backend = gpuShape ? "opencl" : name;
         Availability a = Devices.find(backend).map(b -> b.availability()).orElse(Availability.no("backend missing"));
         Assumptions.assumeTrue(a.available(), () -> "no " + backend + " device here: " + a.reason() + (backend.equals("cuda") ? " (GPU run pending)" : ""));
-        return Devices.open(backend);
+        if (!gpuShape) return Devices.open(backend);
+        System.setProperty(OpenClDevice.KERNEL_SHAPE_PROPERTY, "gpu"); // read once, when the device opens
+        try {
+            Device dev = Devices.open(backend);
+            assertFalse(dev.info().cpuShapedKernels(), "GPU shape forced: " + dev.info().properties());
+            return dev;
+        } finally {
+            System.clearProperty(OpenClDevice.KERNEL_SHAPE_PROPERTY);
+        }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"opencl", "cuda"})
+    @ValueSource(strings = {"opencl", "opencl-gpu-shape", "cuda"})
     void copy_is_bit_exact_for_odd_sizes(String backend) {
         long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
         SplittableRandom r = new SplittableRandom(seed);
@@ -47,7 +62,7 @@ class BandwidthKernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"opencl", "cuda"})
+    @ValueSource(strings = {"opencl", "opencl-gpu-shape", "cuda"})
     void read_reaches_the_last_vector_and_writes_nothing_otherwise(String backend) {
         long bytes = 16L * 1_000_003;
         try (Device dev = open(backend); Arena arena = Arena.ofConfined()) {

@@ -239,7 +239,7 @@ class LlamaCheckpointTest {
     @EnumSource(value = TensorType.class, names = {"Q8_0", "F16"})
     void greedy_generation_on_helix_ranks_equals_one_rank(TensorType type, @TempDir Path dir) throws IOException {
         Path gguf = build(type, dir).gguf();
-        int[][] kvpTpa = {{1, 1}, {4, 2}, {2, 2}, {3, 1}};
+        int[][] kvpTpa = {{1, 1}, {4, 2}, {2, 2}, {3, 1}, {1, 2}};
         String first = null;
         for (int[] kt : kvpTpa) {
             try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.helix(cpu, kt[0], kt[1]))) {

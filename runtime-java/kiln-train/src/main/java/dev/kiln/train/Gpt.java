@@ -1,5 +1,9 @@
 package dev.kiln.train;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 import static dev.kiln.train.TrainKernels.accumulateColumnSums;
@@ -19,6 +23,8 @@ import static dev.kiln.train.TrainKernels.matmulTransposedB;
  * The loss is the mean next-token cross-entropy in nats, accumulated in double.
  */
 public final class Gpt {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
     private final GptConfig c;
     private final ParameterLayout layout;
 
@@ -90,26 +96,32 @@ public final class Gpt {
         matmulTransposedB(ws.logits, 0, ws.lnf, 0, w, wte, n, d, c.vocab(), false);
     }
 
-    /** Causal softmax attention of layer {@code l}, head by head; keeps the probabilities for the backward. */
-    private void attention(Workspace ws, int l) {
+    /**
+     * Causal softmax attention of layer {@code l}, head by head; keeps the probabilities for the backward. The dot
+     * products run with SIMD lanes over key positions (K of the head transposed into scratch first), the weighted
+     * sum of V with lanes over the head's dims. Each lane does the scalar loop's multiplies and adds (not FMAs) in
+     * its order, so the bits equal the scalar definition's ({@code GptAttentionTest}); the softmax stays scalar.
+     */
+    void attention(Workspace ws, int l) {
         int t = c.context(), d = c.dim(), hs = c.headDim(), heads = c.heads(), batch = ws.batch;
         int qkv0 = l * ws.n * 3 * d, y0 = l * ws.n * d;
         float scale = (float) (1.0 / Math.sqrt(hs));
+        float[] qkv = ws.qkv, kt = ws.kt;
         for (int b = 0; b < batch; b++) {
             for (int hd = 0; hd < heads; hd++) {
+                transpose(qkv, qkv0 + b * t * 3 * d + d + hd * hs, 3 * d, t, hs, kt);
                 int probs0 = ((l * batch + b) * heads + hd) * t * t;
                 for (int i = 0; i < t; i++) {
                     int q = qkv0 + (b * t + i) * 3 * d + hd * hs;
                     int pr = probs0 + i * t;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
-                        int k = qkv0 + (b * t + j) * 3 * d + d + hd * hs;
-                        float s = 0;
-                        for (int e = 0; e < hs; e++) s += ws.qkv[q + e] * ws.qkv[k + e];
-                        s *= scale;
-                        ws.att[pr + j] = s;
-                        max = Math.max(max, s);
+                    for (int j = 0; j <= i; j += L) {
+                        VectorMask<Float> m = F.indexInRange(j, i + 1);
+                        FloatVector s = FloatVector.zero(F);
+                        for (int e = 0; e < hs; e++) s = s.add(FloatVector.fromArray(F, kt, e * t + j, m).mul(qkv[q + e]));
+                        s.mul(scale).intoArray(ws.att, pr + j, m);
                     }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j <= i; j++) max = Math.max(max, ws.att[pr + j]);
                     float sum = 0;
                     for (int j = 0; j <= i; j++) {
                         float e = (float) Math.exp(ws.att[pr + j] - max);
@@ -117,16 +129,27 @@ public final class Gpt {
                         sum += e;
                     }
                     float inv = 1f / sum;
+                    for (int j = 0; j <= i; j++) ws.att[pr + j] *= inv;
                     int y = y0 + (b * t + i) * d + hd * hs;
-                    Arrays.fill(ws.atty, y, y + hs, 0f);
-                    for (int j = 0; j <= i; j++) {
-                        float p = ws.att[pr + j] * inv;
-                        ws.att[pr + j] = p;
-                        int v = qkv0 + (b * t + j) * 3 * d + 2 * d + hd * hs;
-                        for (int e = 0; e < hs; e++) ws.atty[y + e] += p * ws.qkv[v + e];
+                    for (int e = 0; e < hs; e += L) {
+                        VectorMask<Float> m = F.indexInRange(e, hs);
+                        FloatVector acc = FloatVector.zero(F);
+                        for (int j = 0; j <= i; j++) {
+                            int v = qkv0 + (b * t + j) * 3 * d + 2 * d + hd * hs + e;
+                            acc = acc.add(FloatVector.fromArray(F, qkv, v, m).mul(ws.att[pr + j]));
+                        }
+                        acc.intoArray(ws.atty, y + e, m);
                     }
                 }
             }
+        }
+    }
+
+    /** {@code out[e * rows + r] = x[at + r * stride + e]} for r < rows, e < cols: one head's K or V, dims outermost. */
+    private static void transpose(float[] x, int at, int stride, int rows, int cols, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int row = at + r * stride;
+            for (int e = 0; e < cols; e++) out[e * rows + r] = x[row + e];
         }
     }
 
@@ -192,37 +215,42 @@ public final class Gpt {
         }
     }
 
-    private void attentionBackward(Workspace ws, int l) {
+    /** Backward of {@link #attention}, vectorised the same way (and to the same bits as the scalar definition). */
+    void attentionBackward(Workspace ws, int l) {
         int t = c.context(), d = c.dim(), hs = c.headDim(), heads = c.heads(), batch = ws.batch;
         int qkv0 = l * ws.n * 3 * d;
         float scale = (float) (1.0 / Math.sqrt(hs));
         Arrays.fill(ws.dqkv, 0f);
-        float[] dp = ws.dprobs;
+        float[] dp = ws.dprobs, qkv = ws.qkv, dqkv = ws.dqkv, vt = ws.kt;
         for (int b = 0; b < batch; b++) {
             for (int hd = 0; hd < heads; hd++) {
+                transpose(qkv, qkv0 + b * t * 3 * d + 2 * d + hd * hs, 3 * d, t, hs, vt);
                 int probs0 = ((l * batch + b) * heads + hd) * t * t;
                 for (int i = 0; i < t; i++) {
                     int pr = probs0 + i * t;
                     int dy = (b * t + i) * d + hd * hs;
                     int qOff = (b * t + i) * 3 * d + hd * hs;
-                    float dot = 0;
-                    for (int j = 0; j <= i; j++) {
-                        int vOff = (b * t + j) * 3 * d + 2 * d + hd * hs;
-                        float p = ws.att[pr + j], s = 0;
-                        for (int e = 0; e < hs; e++) {
-                            s += ws.datty[dy + e] * ws.qkv[qkv0 + vOff + e];
-                            ws.dqkv[vOff + e] += p * ws.datty[dy + e];
-                        }
-                        dp[j] = s;
-                        dot += p * s;
+                    // dp[j] = datty · v_j, lanes over j
+                    for (int j = 0; j <= i; j += L) {
+                        VectorMask<Float> m = F.indexInRange(j, i + 1);
+                        FloatVector s = FloatVector.zero(F);
+                        for (int e = 0; e < hs; e++) s = s.add(FloatVector.fromArray(F, vt, e * t + j, m).mul(ws.datty[dy + e]));
+                        s.intoArray(dp, j, m);
                     }
-                    for (int j = 0; j <= i; j++) {
-                        float ds = ws.att[pr + j] * (dp[j] - dot) * scale;
-                        int kOff = (b * t + j) * 3 * d + d + hd * hs;
-                        for (int e = 0; e < hs; e++) {
-                            ws.dqkv[qOff + e] += ds * ws.qkv[qkv0 + kOff + e];
-                            ws.dqkv[kOff + e] += ds * ws.qkv[qkv0 + qOff + e];
+                    float dot = 0;
+                    for (int j = 0; j <= i; j++) dot += ws.att[pr + j] * dp[j];
+                    for (int e = 0; e < hs; e += L) {
+                        VectorMask<Float> m = F.indexInRange(e, hs);
+                        FloatVector dyv = FloatVector.fromArray(F, ws.datty, dy + e, m), qv = FloatVector.fromArray(F, qkv, qkv0 + qOff + e, m);
+                        FloatVector dq = FloatVector.fromArray(F, dqkv, qOff + e, m);
+                        for (int j = 0; j <= i; j++) {
+                            float p = ws.att[pr + j], ds = p * (dp[j] - dot) * scale;
+                            int vOff = (b * t + j) * 3 * d + 2 * d + hd * hs + e, kOff = vOff - d;
+                            FloatVector.fromArray(F, dqkv, vOff, m).add(dyv.mul(p)).intoArray(dqkv, vOff, m);
+                            dq = dq.add(FloatVector.fromArray(F, qkv, qkv0 + kOff, m).mul(ds));
+                            FloatVector.fromArray(F, dqkv, kOff, m).add(qv.mul(ds)).intoArray(dqkv, kOff, m);
                         }
+                        dq.intoArray(dqkv, qOff + e, m);
                     }
                 }
             }
@@ -236,6 +264,8 @@ public final class Gpt {
         final float[][] ln1Mean, ln1Rstd, ln2Mean, ln2Rstd;
         final float[] lnfMean, lnfRstd;
         final float[] dx, dln, dqkv, datty, dup, dact, dprobs;
+        /** One head's K (forward) or V (backward), transposed: {@code [headDim][context]}. */
+        final float[] kt;
 
         Workspace(GptConfig c, int batch) {
             if (batch <= 0) throw new IllegalArgumentException("batch = " + batch + "; must be > 0");
@@ -267,6 +297,7 @@ public final class Gpt {
             dup = new float[n * h];
             dact = new float[n * h];
             dprobs = new float[t];
+            kt = new float[c.headDim() * t];
         }
     }
 }

@@ -20,13 +20,21 @@ public final class TrainKernels {
 
     private TrainKernels() {}
 
-    /** {@code out[n, m] = bias[m] + Σ_k a[n, k] b[k, m]}; {@code bias} may be null. Four rows share each load of b. */
+    /**
+     * {@code out[n, m] = bias[m] + Σ_k a[n, k] b[k, m]}; {@code bias} may be null. A tile of four rows by four
+     * vectors keeps 16 accumulators in registers, so each load of b feeds four rows and each broadcast of a four
+     * vectors, and 16 independent FMA chains hide the FMA latency; the columns left over run one vector at a time.
+     * Every output is {@code fma(a[p], b[p], ·)} over p in ascending order, whatever the tile: the bits do not
+     * depend on the blocking ({@code TrainKernelsTest} checks them against a scalar {@link Math#fma} loop).
+     */
     public static void matmul(float[] out, int o, float[] a, int ao, float[] b, int bo, float[] bias, int biasOff,
                               int n, int k, int m) {
         int r = 0;
         for (; r + 4 <= n; r += 4) {
             int a0 = ao + r * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-            for (int j = 0; j < m; j += L) {
+            int j = 0;
+            for (; j + 4 * L <= m; j += 4 * L) matmulTile4x4(out, o + r * m + j, a, a0, b, bo + j, bias, bias == null ? 0 : biasOff + j, k, m);
+            for (; j < m; j += L) {
                 VectorMask<Float> mask = F.indexInRange(j, m);
                 FloatVector init = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff + j, mask);
                 FloatVector c0 = init, c1 = init, c2 = init, c3 = init;
@@ -55,6 +63,41 @@ public final class TrainKernels {
         }
     }
 
+    /** Rows a0..a0+3k of a times columns [b0, b0 + 4L) of b (row stride m), into out at o (row stride m). */
+    private static void matmulTile4x4(float[] out, int o, float[] a, int a0, float[] b, int b0, float[] bias, int biasOff, int k, int m) {
+        FloatVector i0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff);
+        FloatVector i1 = bias == null ? i0 : FloatVector.fromArray(F, bias, biasOff + L);
+        FloatVector i2 = bias == null ? i0 : FloatVector.fromArray(F, bias, biasOff + 2 * L);
+        FloatVector i3 = bias == null ? i0 : FloatVector.fromArray(F, bias, biasOff + 3 * L);
+        FloatVector c00 = i0, c01 = i1, c02 = i2, c03 = i3, c10 = i0, c11 = i1, c12 = i2, c13 = i3;
+        FloatVector c20 = i0, c21 = i1, c22 = i2, c23 = i3, c30 = i0, c31 = i1, c32 = i2, c33 = i3;
+        int a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        for (int p = 0; p < k; p++) {
+            int bp = b0 + p * m;
+            FloatVector w0 = FloatVector.fromArray(F, b, bp), w1 = FloatVector.fromArray(F, b, bp + L);
+            FloatVector w2 = FloatVector.fromArray(F, b, bp + 2 * L), w3 = FloatVector.fromArray(F, b, bp + 3 * L);
+            FloatVector x = FloatVector.broadcast(F, a[a0 + p]);
+            c00 = w0.fma(x, c00); c01 = w1.fma(x, c01); c02 = w2.fma(x, c02); c03 = w3.fma(x, c03);
+            x = FloatVector.broadcast(F, a[a1 + p]);
+            c10 = w0.fma(x, c10); c11 = w1.fma(x, c11); c12 = w2.fma(x, c12); c13 = w3.fma(x, c13);
+            x = FloatVector.broadcast(F, a[a2 + p]);
+            c20 = w0.fma(x, c20); c21 = w1.fma(x, c21); c22 = w2.fma(x, c22); c23 = w3.fma(x, c23);
+            x = FloatVector.broadcast(F, a[a3 + p]);
+            c30 = w0.fma(x, c30); c31 = w1.fma(x, c31); c32 = w2.fma(x, c32); c33 = w3.fma(x, c33);
+        }
+        store4(out, o, c00, c01, c02, c03);
+        store4(out, o + m, c10, c11, c12, c13);
+        store4(out, o + 2 * m, c20, c21, c22, c23);
+        store4(out, o + 3 * m, c30, c31, c32, c33);
+    }
+
+    private static void store4(float[] out, int o, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3) {
+        v0.intoArray(out, o);
+        v1.intoArray(out, o + L);
+        v2.intoArray(out, o + 2 * L);
+        v3.intoArray(out, o + 3 * L);
+    }
+
     /**
      * {@code out[n, j] (+)= Σ_k a[n, k] b[j, k]}: the backward of a linear layer for its input, and the tied head's
      * logits. B is transposed first and the product taken as {@link #matmul}: every kernel then works lane-wise
@@ -78,11 +121,17 @@ public final class TrainKernels {
         add(out, o, tmp, 0, n * jn);
     }
 
-    /** {@code c[p, m] += Σ_n a[n, p] b[n, m]}: the weight gradient of a linear layer ({@code a} = input, {@code b} = output gradient). */
+    /**
+     * {@code c[p, m] += Σ_n a[n, p] b[n, m]}: the weight gradient of a linear layer ({@code a} = input, {@code b} =
+     * output gradient). Tiles of four rows of c by four vectors, as {@link #matmul}; each element still adds its
+     * n terms in ascending order, so the bits do not depend on the tile.
+     */
     public static void accumulateTransposedA(float[] c, int co, float[] a, int ao, float[] b, int bo, int n, int k, int m) {
         int p = 0;
         for (; p + 4 <= k; p += 4) {
-            for (int j = 0; j < m; j += L) {
+            int j = 0;
+            for (; j + 4 * L <= m; j += 4 * L) accumulateTile4x4(c, co + p * m + j, a, ao + p, b, bo + j, n, k, m);
+            for (; j < m; j += L) {
                 VectorMask<Float> mask = F.indexInRange(j, m);
                 int c0i = co + p * m + j;
                 FloatVector c0 = FloatVector.fromArray(F, c, c0i, mask);
@@ -112,6 +161,35 @@ public final class TrainKernels {
                 c0.intoArray(c, ci, mask);
             }
         }
+    }
+
+    /** Rows [p, p + 4) of c (at co, stride m), columns [j, j + 4L): a at ap = ao + p (stride k), b at bj (stride m). */
+    private static void accumulateTile4x4(float[] c, int co, float[] a, int ap, float[] b, int bj, int n, int k, int m) {
+        FloatVector c00 = FloatVector.fromArray(F, c, co), c01 = FloatVector.fromArray(F, c, co + L);
+        FloatVector c02 = FloatVector.fromArray(F, c, co + 2 * L), c03 = FloatVector.fromArray(F, c, co + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, co + m), c11 = FloatVector.fromArray(F, c, co + m + L);
+        FloatVector c12 = FloatVector.fromArray(F, c, co + m + 2 * L), c13 = FloatVector.fromArray(F, c, co + m + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, c, co + 2 * m), c21 = FloatVector.fromArray(F, c, co + 2 * m + L);
+        FloatVector c22 = FloatVector.fromArray(F, c, co + 2 * m + 2 * L), c23 = FloatVector.fromArray(F, c, co + 2 * m + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, c, co + 3 * m), c31 = FloatVector.fromArray(F, c, co + 3 * m + L);
+        FloatVector c32 = FloatVector.fromArray(F, c, co + 3 * m + 2 * L), c33 = FloatVector.fromArray(F, c, co + 3 * m + 3 * L);
+        for (int r = 0; r < n; r++) {
+            int br = bj + r * m, ar = ap + r * k;
+            FloatVector g0 = FloatVector.fromArray(F, b, br), g1 = FloatVector.fromArray(F, b, br + L);
+            FloatVector g2 = FloatVector.fromArray(F, b, br + 2 * L), g3 = FloatVector.fromArray(F, b, br + 3 * L);
+            FloatVector x = FloatVector.broadcast(F, a[ar]);
+            c00 = g0.fma(x, c00); c01 = g1.fma(x, c01); c02 = g2.fma(x, c02); c03 = g3.fma(x, c03);
+            x = FloatVector.broadcast(F, a[ar + 1]);
+            c10 = g0.fma(x, c10); c11 = g1.fma(x, c11); c12 = g2.fma(x, c12); c13 = g3.fma(x, c13);
+            x = FloatVector.broadcast(F, a[ar + 2]);
+            c20 = g0.fma(x, c20); c21 = g1.fma(x, c21); c22 = g2.fma(x, c22); c23 = g3.fma(x, c23);
+            x = FloatVector.broadcast(F, a[ar + 3]);
+            c30 = g0.fma(x, c30); c31 = g1.fma(x, c31); c32 = g2.fma(x, c32); c33 = g3.fma(x, c33);
+        }
+        store4(c, co, c00, c01, c02, c03);
+        store4(c, co + m, c10, c11, c12, c13);
+        store4(c, co + 2 * m, c20, c21, c22, c23);
+        store4(c, co + 3 * m, c30, c31, c32, c33);
     }
 
     /** {@code sum[m] += Σ_n x[n, m]}: a bias gradient. */

@@ -58,7 +58,8 @@ final class SplitKvDecodeCpu {
             int split = task % splits, kvh = (task / splits) % hkv, b = task / (splits * hkv);
             int t0 = a.splitStart(b, split), t1 = a.splitEnd(b, split);
             float[][] s = SCRATCH.get();
-            if (s[0].length < group * dk || s[2].length < group * dv) {
+            // the thread's scratch may come from another shape: each of the three must be large enough for this one
+            if (s[0].length < group * dk || s[1].length < group * TILE || s[2].length < group * dv) {
                 s[0] = new float[group * Math.max(dk, 1)];
                 s[1] = new float[group * TILE];
                 s[2] = new float[group * dv];

@@ -92,6 +92,7 @@ public final class OpenClBackend implements Backend {
         p.put("openclVersion", OpenClQuery.deviceString(device, OpenCl.CL_DEVICE_VERSION));
         p.put("openclCVersion", OpenClQuery.deviceString(device, OpenCl.CL_DEVICE_OPENCL_C_VERSION));
         p.put("type", type(OpenClQuery.deviceLong(device, OpenCl.CL_DEVICE_TYPE)));
+        p.put("kernelShape", p.get("type").equals("CPU") ? "cpu" : "gpu"); // DeviceInfo.cpuShapedKernels
         p.put("maxWorkGroupSize", Long.toString(OpenClQuery.deviceLong(device, OpenCl.CL_DEVICE_MAX_WORK_GROUP_SIZE)));
         p.put("localMemBytes", Long.toString(OpenClQuery.deviceLong(device, OpenCl.CL_DEVICE_LOCAL_MEM_SIZE)));
         p.put("maxAllocBytes", Long.toString(OpenClQuery.deviceLong(device, OpenCl.CL_DEVICE_MAX_MEM_ALLOC_SIZE)));

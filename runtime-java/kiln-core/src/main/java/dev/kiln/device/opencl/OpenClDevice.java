@@ -21,10 +21,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One OpenCL device with its own context. Programs are built from the jar's {@code kernels/opencl/*.cl}
- * once per device and cached with their kernels; a failed build throws with the compiler's log.
+ * once per device and cached with their kernels; a failed build throws with the compiler's log. On a CPU
+ * device every program is built with {@code -DKILN_CPU_DEVICE=1} ({@link DeviceInfo#cpuShapedKernels()}).
  */
 public final class OpenClDevice implements Device {
+    /**
+     * System property read when a device is opened: {@code gpu} gives a CPU device (PoCL) the GPU shape of the
+     * kernels for its lifetime (no {@code KILN_CPU_DEVICE}, GPU work sizes), so that the GPU-shaped kernels are
+     * verified on PoCL too; {@code cpu} or unset keeps the device's own shape.
+     */
+    public static final String KERNEL_SHAPE_PROPERTY = "kiln.opencl.kernelShape";
+
     private final OpenClBackend.Found found;
+    private final DeviceInfo info;
     private final MemorySegment context;
     private final MemoryAccounting accounting;
     private final Map<String, MemorySegment> programs = new ConcurrentHashMap<>();
@@ -35,6 +44,11 @@ public final class OpenClDevice implements Device {
 
     OpenClDevice(OpenClBackend.Found found) {
         this.found = found;
+        String shape = System.getProperty(KERNEL_SHAPE_PROPERTY, "cpu");
+        if (!shape.equals("cpu") && !shape.equals("gpu")) {
+            throw new IllegalArgumentException(KERNEL_SHAPE_PROPERTY + " must be cpu or gpu, was '" + shape + "'");
+        }
+        this.info = shape.equals("gpu") ? found.info().withProperty("kernelShape", "gpu") : found.info();
         this.accounting = new MemoryAccounting("opencl device '" + found.info().name() + "'");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment devices = arena.allocateFrom(ValueLayout.ADDRESS, found.device());
@@ -51,7 +65,7 @@ public final class OpenClDevice implements Device {
 
     MemoryAccounting accounting() { return accounting; }
 
-    @Override public DeviceInfo info() { return found.info(); }
+    @Override public DeviceInfo info() { return info; }
 
     @Override
     public Buffer allocate(long bytes) {
@@ -90,7 +104,7 @@ public final class OpenClDevice implements Device {
             handle = OpenCl.clCreateProgramWithSource(context, 1, strings, MemorySegment.NULL, err);
             OpenClStatus.check(err.get(ValueLayout.JAVA_INT, 0), "clCreateProgramWithSource", "program " + program);
             MemorySegment devices = arena.allocateFrom(ValueLayout.ADDRESS, found.device());
-            int rc = OpenCl.clBuildProgram(handle, 1, devices, arena.allocateFrom(""), MemorySegment.NULL, MemorySegment.NULL);
+            int rc = OpenCl.clBuildProgram(handle, 1, devices, arena.allocateFrom(buildOptions()), MemorySegment.NULL, MemorySegment.NULL);
             if (rc != OpenCl.CL_SUCCESS) {
                 String log;
                 try {
@@ -103,6 +117,11 @@ public final class OpenClDevice implements Device {
             }
         }
         return handle;
+    }
+
+    /** {@code -DKILN_CPU_DEVICE=1} where the kernels take their CPU shape, so that kernels written for both shapes compile it. */
+    String buildOptions() {
+        return info().cpuShapedKernels() ? "-DKILN_CPU_DEVICE=1" : "";
     }
 
     @Override public Queue queue() { return queue; }

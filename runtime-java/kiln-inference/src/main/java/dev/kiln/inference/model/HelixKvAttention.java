@@ -14,14 +14,14 @@ import dev.kiln.device.Device;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntConsumer;
 
 /**
- * Attention sharded as Helix does it, over {@code kvp × tpa} emulated ranks (threads of this JVM): TPA splits the
+ * A decoder step as Helix runs it, over {@code kvp × tpa} emulated ranks (threads of this JVM): TPA splits the
  * KV heads, KVP the positions (round-robin blocks of {@link HelixMapping#appendBlock()}, global positions kept).
  * Each rank attends its query heads over its own paged KV shard with the split-KV kernel, then the ranks of a
- * TPA slice exchange (O, LSE) in one all-to-all and each merges the heads it owns with the LSE merge kernel.
- * The merged heads of all ranks make the layer's attention output, which the model's projections consume on
- * one rank (the linear layers are not tensor-parallel here).
+ * TPA slice exchange (O, LSE) in one all-to-all and each merges the heads it owns with the LSE merge kernel; the
+ * model's W_O and FFN slices on all N ranks are summed by the all-reduce of {@link #allReduceSum}.
  */
 public final class HelixKvAttention implements KvAttention {
     private final Device device;
@@ -33,6 +33,9 @@ public final class HelixKvAttention implements KvAttention {
     private final InProcessGroup[] kvpGroups;
     private final PagedKvCache[][] caches;            // [rank][layer]
     private final HelixAttentionExchange[] exchanges; // [rank]
+    private final InProcessGroup world;                // all N ranks: the W_O and FFN all-reduces
+    private final Arena buffers = Arena.ofShared();    // peers read a rank's all-reduce buffer from their threads
+    private final MemorySegment[] reduceBuffers;      // [rank]
 
     public HelixKvAttention(Device device, int layers, DecodeShape shape, KvDtype dtype, int capacity, float scale, HelixMapping mapping) {
         if (shape.latentV()) throw new IllegalArgumentException("latent V is not supported by the inference models");
@@ -51,6 +54,8 @@ public final class HelixKvAttention implements KvAttention {
         this.caches = new PagedKvCache[m.size()][layers];
         this.exchanges = new HelixAttentionExchange[m.size()];
         for (int r = 0; r < m.size(); r++) exchanges[r] = new HelixAttentionExchange(device, m, r, 1, shape.vDim());
+        this.world = new InProcessGroup(m.size());
+        this.reduceBuffers = new MemorySegment[m.size()];
         reset();
     }
 
@@ -65,53 +70,64 @@ public final class HelixKvAttention implements KvAttention {
         }
     }
 
+    @Override public HelixMapping mapping() { return m; }
+
+    /** One platform thread per rank for the whole step (every layer); a failing rank aborts the groups the others wait in. */
     @Override
-    public void attend(int layer, float[] q, float[] k, float[] v, int position, float[] out) {
-        int dk = shape.kDim(), dv = shape.vDim(), lq = m.qHeadsPerRank(), lk = m.kvHeadsPerRank();
-        int owner = m.kvOwner(position);
-        // Checked here, before any rank starts: a rank that failed on its own would leave its peers in the all-to-all.
-        for (int r = 0; r < m.size(); r++) {
-            if (caches[r][layer].length(0) != m.tokensOn(m.kvpRank(r), position)) {
-                throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + r);
-            }
-        }
-        RankThreads.run(m.size(), r -> {
-            PagedKvCache cache = caches[r][layer];
-            int kvpRank = m.kvpRank(r);
-            HelixAttentionExchange ex = exchanges[r];
-            try (Arena a = Arena.ofConfined()) {
-                if (owner == kvpRank) {
-                    int k0 = m.firstKvHead(r);
-                    MemorySegment ks = a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(k, k0 * dk, (k0 + lk) * dk));
-                    MemorySegment vs = a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(v, k0 * dv, (k0 + lk) * dv));
-                    cache.append(0, ks, vs, 1);
-                }
-                if (cache.length(0) == 0) {
-                    // No position here yet: the empty state (O = 0, LSE = −∞), the merge's identity.
-                    MemorySegment lse = a.allocate((long) lq * Float.BYTES);
-                    for (int h = 0; h < lq; h++) lse.setAtIndex(ValueLayout.JAVA_FLOAT, h, Float.NEGATIVE_INFINITY);
-                    ex.pack(a.allocate((long) lq * dv * Float.BYTES), lse);
-                } else {
-                    int q0 = m.firstQHead(r);
-                    try (Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, java.util.Arrays.copyOfRange(q, q0 * dk, (q0 + lq) * dk)));
-                         SplitKvDecodeAttention.Result res = SplitKvDecodeAttention.attend(qb, cache, scale, 0)) {
-                        ex.pack(res.output(), res.lse());
-                    }
-                }
-            }
-            ex.exchange(kvpGroups[m.tpaRank(r)].rank(kvpRank));
-            MemorySegment merged = ex.merge();
-            int count = m.mergedHeadCount(r), first = m.firstMergedHead(r);
-            if (count > 0) MemorySegment.copy(merged, ValueLayout.JAVA_FLOAT, 0, out, first * dv, count * dv);
-        });
+    public void parallel(IntConsumer rankBody) {
+        InProcessGroup[] groups = java.util.Arrays.copyOf(kvpGroups, kvpGroups.length + 1);
+        groups[kvpGroups.length] = world;
+        RankThreads.run(m.size(), rankBody, groups);
     }
 
-    @Override public String describe() { return "Helix " + m.kvp() + " KVP x " + m.tpa() + " TPA emulated ranks (" + m.size() + " threads)"; }
+    @Override
+    public void attend(int r, int layer, float[] q, float[] k, float[] v, int position, float[] out) {
+        int dv = shape.vDim(), lq = m.qHeadsPerRank();
+        PagedKvCache cache = caches[r][layer];
+        int kvpRank = m.kvpRank(r);
+        if (cache.length(0) != m.tokensOn(kvpRank, position)) {
+            throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + r);
+        }
+        HelixAttentionExchange ex = exchanges[r];
+        try (Arena a = Arena.ofConfined()) {
+            if (m.kvOwner(position) == kvpRank) cache.append(0, a.allocateFrom(ValueLayout.JAVA_FLOAT, k), a.allocateFrom(ValueLayout.JAVA_FLOAT, v), 1);
+            if (cache.length(0) == 0) {
+                // No position here yet: the empty state (O = 0, LSE = −∞), the merge's identity.
+                MemorySegment lse = a.allocate((long) lq * Float.BYTES);
+                for (int h = 0; h < lq; h++) lse.setAtIndex(ValueLayout.JAVA_FLOAT, h, Float.NEGATIVE_INFINITY);
+                ex.pack(a.allocate((long) lq * dv * Float.BYTES), lse);
+            } else {
+                try (Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, q));
+                     SplitKvDecodeAttention.Result res = SplitKvDecodeAttention.attend(qb, cache, scale, 0)) {
+                    ex.pack(res.output(), res.lse());
+                }
+            }
+        }
+        ex.exchange(kvpGroups[m.tpaRank(r)].rank(kvpRank));
+        MemorySegment merged = ex.merge();
+        int count = m.mergedHeadCount(r);
+        if (count > 0) MemorySegment.copy(merged, ValueLayout.JAVA_FLOAT, 0, out, 0, count * dv);
+    }
+
+    /** The in-process all-reduce over all N ranks (each rank sums in rank order, so every rank gets the same bits). */
+    @Override
+    public void allReduceSum(int r, float[] y) {
+        long bytes = (long) y.length * Float.BYTES;
+        if (reduceBuffers[r] == null || reduceBuffers[r].byteSize() < bytes) reduceBuffers[r] = buffers.allocate(bytes, 64);   // this rank's slot only
+        MemorySegment seg = reduceBuffers[r].asSlice(0, bytes);
+        MemorySegment.copy(y, 0, seg, ValueLayout.JAVA_FLOAT, 0, y.length);
+        world.rank(r).allReduceSum(seg);
+        MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, 0, y, 0, y.length);
+    }
+
+    @Override public String describe() { return "Helix " + m.kvp() + " KVP x " + m.tpa() + " TPA emulated ranks (" + m.size() + " threads; W_O and FFN over all " + m.size() + ")"; }
 
     @Override
     public void close() {
         for (PagedKvCache[] row : caches) for (PagedKvCache c : row) if (c != null) c.close();
         for (HelixAttentionExchange e : exchanges) e.close();
         for (InProcessGroup g : kvpGroups) g.close();
+        world.close();
+        buffers.close();
     }
 }

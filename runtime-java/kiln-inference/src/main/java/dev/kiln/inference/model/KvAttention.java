@@ -1,19 +1,38 @@
 package dev.kiln.inference.model;
 
+import dev.kiln.attention.helix.HelixMapping;
+
+import java.util.function.IntConsumer;
+
 /**
- * The attention of a decoder step for one sequence: appends this position's K and V of a layer to its cache and
- * attends the query over every cached position. Implementations run Kiln's split-KV decode kernel over a paged
- * KV cache, on one rank ({@link PagedKvAttention}) or sharded over Helix KVP × TPA ranks ({@link HelixKvAttention}).
+ * Where a decoder step runs and how its attention is sharded: on one rank ({@link PagedKvAttention}) or on Helix
+ * KVP × TPA emulated ranks ({@link HelixKvAttention}). A model runs its layers inside {@link #parallel}, once per rank
+ * of {@link #mapping()}: each rank projects the query and KV heads of its TPA slice, {@link #attend}s (appending its
+ * KV where it owns the position, Kiln's split-KV decode kernel over its paged KV shard, the all-to-all of (O, LSE)
+ * and the LSE merge), and receives the merged output of the heads it holds after the exchange
+ * ({@link HelixMapping#mergedHeadCount}: a TP = N layout); its slices of W_O and of the FFN then give partial sums
+ * that {@link #allReduceSum} adds over the N ranks. One rank is the N = 1 case: every slice is the whole tensor.
  */
 public interface KvAttention extends AutoCloseable {
+    /** Who owns which heads, positions and FFN columns (1 × 1 on one rank). */
+    HelixMapping mapping();
+
+    /** Runs {@code rankBody} once per rank (one thread per rank with several; a failing rank aborts the others). */
+    void parallel(IntConsumer rankBody);
+
     /**
-     * @param q   {@code [qHeads][kDim]} of this position (RoPE applied)
-     * @param k   {@code [kvHeads][kDim]} of this position
-     * @param v   {@code [kvHeads][vDim]}
-     * @param out {@code [qHeads][vDim]}
+     * One layer's attention on {@code rank}, called from that rank's body.
+     *
+     * @param q   {@code [qHeadsPerRank][kDim]}: the rank's TPA query heads at this position (RoPE applied)
+     * @param k   {@code [kvHeadsPerRank][kDim]}: its TPA KV heads
+     * @param v   {@code [kvHeadsPerRank][vDim]}
+     * @param out {@code [mergedHeadCount(rank)][vDim]}: query heads {@code firstMergedHead(rank)...}, merged over all positions
      * @param position this position, which must be the number of positions cached so far in {@code layer}
      */
-    void attend(int layer, float[] q, float[] k, float[] v, int position, float[] out);
+    void attend(int rank, int layer, float[] q, float[] k, float[] v, int position, float[] out);
+
+    /** Adds {@code y} over the ranks, in place on each (the same bits on every rank); nothing on one rank. */
+    void allReduceSum(int rank, float[] y);
 
     /** Forgets every cached position. */
     void reset();

@@ -1,15 +1,20 @@
 package dev.kiln.inference.model;
 
 import dev.kiln.attention.DecodeShape;
+import dev.kiln.attention.helix.HelixMapping;
 import dev.kiln.inference.tensor.Checkpoint;
 import dev.kiln.inference.tensor.Dequantize;
 import dev.kiln.inference.tensor.Tensor;
+
+import java.lang.foreign.Arena;
 
 /**
  * A Llama-family decoder: RMSNorm, RoPE (GGUF's adjacent pairs or Hugging Face's halves, with GGUF's optional
  * per-frequency factors {@code rope_freqs.weight}), grouped-query attention on Kiln's split-KV decode kernel over
  * a paged KV cache, a SwiGLU FFN, and an output head of its own or tied to the token embedding. Weights are read
- * where they lie in the checkpoint's mapping, in any of its tensor types, by Kiln's GEMV kernels.
+ * where they lie in the checkpoint's mapping, in any of its tensor types, by Kiln's GEMV kernels. On Helix ranks
+ * each rank holds the W_Q/W_K/W_V rows of its TPA heads, the W_O columns of the heads it holds after the all-to-all
+ * and 1/N of the FFN (rows of W_gate and W_up, columns of W_down), each finished by the all-reduce.
  * Tensor names: GGUF's ({@code blk.N.attn_q.weight}) or Hugging Face's ({@code model.layers.N.self_attn.q_proj.weight}).
  */
 public final class Llama implements CausalLm {
@@ -19,11 +24,16 @@ public final class Llama implements CausalLm {
     private final Linear head;
     private final float[] outputNorm;
     private final Layer[] layers;
+    private final Shard[][] shards;   // [rank][layer]
+    private final Arena shardMemory = Arena.ofShared();
     private final double[] frequencies;
     private final int capacity;
     private int position;
 
     private record Layer(float[] attnNorm, Linear q, Linear k, Linear v, Linear o, float[] ffnNorm, Linear gate, Linear up, Linear down) {}
+
+    /** One rank's slices of a layer. */
+    private record Shard(Linear q, Linear k, Linear v, Linear o, Linear gate, Linear up, Linear down) {}
 
     public Llama(Checkpoint ckpt, LlamaConfig c, AttentionFactory attention) {
         this(ckpt, c, attention, c.context());
@@ -54,7 +64,21 @@ public final class Llama implements CausalLm {
         }
         DecodeShape shape = new DecodeShape(c.heads(), c.kvHeads(), hd, hd, false);
         this.attention = attention.create(c.layers(), shape, capacity, (float) (1.0 / Math.sqrt(hd)));
+        HelixMapping m = this.attention.mapping();
+        this.shards = new Shard[m.size()][c.layers()];
+        for (int r = 0; r < m.size(); r++) for (int l = 0; l < c.layers(); l++) shards[r][l] = shard(layers[l], m, r);
     }
+
+    /** Rank r's slices: rows of W_Q/W_K/W_V for its TPA heads, W_O columns of its merged heads, 1/N of the FFN. */
+    private Shard shard(Layer w, HelixMapping m, int r) {
+        int hd = c.headDim(), f0 = m.ffnFirst(r, c.ffn()), fn = m.ffnCount(r, c.ffn());
+        return new Shard(rows(w.q, m.firstQHead(r) * hd, m.qHeadsPerRank() * hd), rows(w.k, m.firstKvHead(r) * hd, m.kvHeadsPerRank() * hd),
+                rows(w.v, m.firstKvHead(r) * hd, m.kvHeadsPerRank() * hd),
+                new Linear(WeightSlices.columns(w.o.weight(), m.firstMergedHead(r) * hd, m.mergedHeadCount(r) * hd, shardMemory), null),
+                rows(w.gate, f0, fn), rows(w.up, f0, fn), new Linear(WeightSlices.columns(w.down.weight(), f0, fn, shardMemory), null));
+    }
+
+    private static Linear rows(Linear w, int from, int count) { return new Linear(WeightSlices.rows(w.weight(), from, count), null); }
 
     private static Linear linear(Checkpoint ckpt, String name, int out, int in) {
         return new Linear(ckpt.tensor(name).requireShape(out, in), null);
@@ -88,27 +112,43 @@ public final class Llama implements CausalLm {
         int d = c.dim();
         float[] x = new float[d];
         Dequantize.range(embedding, (long) token * d, d, x, 0);
-        float[] att = new float[c.heads() * c.headDim()];
-        for (int l = 0; l < layers.length; l++) {
-            Layer w = layers[l];
-            float[] xn = Norms.rmsNorm(x, w.attnNorm, c.rmsEps());
-            float[][] qkv = Linear.applyAll(xn, w.q, w.k, w.v);
-            float[] q = qkv[0], k = qkv[1], v = qkv[2];
-            rope(q, c.heads());
-            rope(k, c.kvHeads());
-            attention.attend(l, q, k, v, position, att);
-            Norms.residual(x, w.o.apply(att));
-            xn = Norms.rmsNorm(x, w.ffnNorm, c.rmsEps());
-            float[][] gateUp = Linear.applyAll(xn, w.gate, w.up);
-            float[] g = gateUp[0];
-            Norms.swiglu(g, gateUp[1]);
-            Norms.residual(x, w.down.apply(g));
-        }
+        int pos = position;
+        // Every rank keeps its own copy of the residual stream (the all-reduces keep the copies equal); x stays
+        // untouched while the ranks read it, and rank 0's result comes back.
+        float[] result = new float[d];
+        attention.parallel(r -> {
+            float[] xr = x.clone();
+            for (int l = 0; l < layers.length; l++) layer(r, l, xr, pos);
+            if (r == 0) System.arraycopy(xr, 0, result, 0, d);
+        });
         position++;
-        return head.apply(Norms.rmsNorm(x, outputNorm, c.rmsEps()));
+        return head.apply(Norms.rmsNorm(result, outputNorm, c.rmsEps()));
     }
 
-    private void rope(float[] x, int heads) {
+    /** Layer l on rank r: its heads' attention and its FFN slice, each finished by the all-reduce. */
+    private void layer(int r, int l, float[] x, int pos) {
+        Layer w = layers[l];
+        Shard s = shards[r][l];
+        float[] xn = Norms.rmsNorm(x, w.attnNorm, c.rmsEps());
+        float[][] qkv = Linear.applyAll(xn, s.q, s.k, s.v);   // one parallel region: they read the same xn
+        float[] q = qkv[0], k = qkv[1], v = qkv[2];
+        rope(q, q.length / c.headDim(), pos);
+        rope(k, k.length / c.headDim(), pos);
+        float[] att = new float[s.o.in()];
+        attention.attend(r, l, q, k, v, pos, att);
+        float[] y = s.o.apply(att);
+        attention.allReduceSum(r, y);
+        Norms.residual(x, y);
+        xn = Norms.rmsNorm(x, w.ffnNorm, c.rmsEps());
+        float[][] gateUp = Linear.applyAll(xn, s.gate, s.up);
+        float[] g = gateUp[0];
+        Norms.swiglu(g, gateUp[1]);
+        y = s.down.apply(g);
+        attention.allReduceSum(r, y);
+        Norms.residual(x, y);
+    }
+
+    private void rope(float[] x, int heads, int position) {
         int hd = c.headDim(), half = c.ropeDims() / 2;
         for (int i = 0; i < half; i++) {
             double angle = position * frequencies[i];
@@ -143,5 +183,9 @@ public final class Llama implements CausalLm {
         return sum;
     }
 
-    @Override public void close() { attention.close(); }
+    @Override
+    public void close() {
+        attention.close();
+        shardMemory.close();
+    }
 }

@@ -4,12 +4,14 @@ import dev.kiln.attention.DecodeShape;
 import dev.kiln.attention.KvDtype;
 import dev.kiln.attention.PagedKvCache;
 import dev.kiln.attention.SplitKvDecodeAttention;
+import dev.kiln.attention.helix.HelixMapping;
 import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntConsumer;
 
 /** Attention on one rank: one {@link PagedKvCache} per layer, {@link SplitKvDecodeAttention} over it (splits and LSE merge). */
 public final class PagedKvAttention implements KvAttention {
@@ -20,6 +22,7 @@ public final class PagedKvAttention implements KvAttention {
     private final int capacity;
     private final float scale;
     private final PagedKvCache[] caches;
+    private final HelixMapping mapping;
 
     public PagedKvAttention(Device device, int layers, DecodeShape shape, KvDtype dtype, int capacity, float scale) {
         if (layers < 1) throw new IllegalArgumentException("layers = " + layers + "; must be >= 1");
@@ -29,6 +32,7 @@ public final class PagedKvAttention implements KvAttention {
         this.capacity = capacity;
         this.scale = scale;
         this.caches = new PagedKvCache[layers];
+        this.mapping = HelixMapping.of(1, 1, shape.qHeads(), shape.kvHeads());
         reset();
     }
 
@@ -40,10 +44,17 @@ public final class PagedKvAttention implements KvAttention {
         }
     }
 
+    @Override public HelixMapping mapping() { return mapping; }
+
+    @Override public void parallel(IntConsumer rankBody) { rankBody.accept(0); }
+
     @Override
-    public void attend(int layer, float[] q, float[] k, float[] v, int position, float[] out) {
+    public void attend(int rank, int layer, float[] q, float[] k, float[] v, int position, float[] out) {
+        if (rank != 0) throw new IllegalArgumentException("rank = " + rank + "; one rank has rank 0 only");
         attendOn(device, caches[layer], shape, scale, q, k, v, position, out);
     }
+
+    @Override public void allReduceSum(int rank, float[] y) { }
 
     /** Append then attend on one cache; {@code q} and {@code out} hold the cache's query heads. */
     static void attendOn(Device device, PagedKvCache cache, DecodeShape shape, float scale, float[] q, float[] k, float[] v,

@@ -80,11 +80,13 @@ public final class QuantizedGemv {
             Tensor w = ws[j];
             if (w.rank() != 2 || w.dim(1) != in || !w.data().isNative()) return false;
             if (w.type() != TensorType.F32 && w.type() != TensorType.Q8_0 && w.type() != TensorType.Q4_0) return false;
+            if (in < 1 || w.type() != TensorType.F32 && in % 32 != 0) return false;   // what the C kernels take
             if (ys[j].length < w.dim(0)) throw new IllegalArgumentException("y " + j + " has " + ys[j].length + " values, needs out " + w.dim(0));
             start[j + 1] = start[j] + w.dim(0);
         }
         if (x.length < in) throw new IllegalArgumentException("x has " + x.length + " values, needs in " + in);
         long rows = start[ws.length];
+        if (rows == 0) return true;   // a Helix rank's empty slice
         GemvScratch s = GemvScratch.of((long) in * Float.BYTES, rows * Float.BYTES);
         MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, in);
         long rowBytes = 0;
