@@ -8,6 +8,7 @@ import dev.kiln.attention.MergeBench;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -34,17 +35,11 @@ final class HelixBenchCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "4096..1048576", description = "Contexts: FROM..TO (doubling) or a comma list (default: ${DEFAULT-VALUE}).")
     String context;
 
-    @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
-    String shape;
-
     @Option(names = "--kv-dtype", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
     String kvDtype;
 
-    @Option(names = "--batch", defaultValue = "1", description = "Sequences (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--block", defaultValue = "64", description = "KV page size in tokens (default: ${DEFAULT-VALUE}).")
-    int block;
+    @Mixin
+    DecodeShapeOptions decode;
 
     @Option(names = "--key-layout", split = ",", defaultValue = "auto",
             description = "Key layout of the cache: auto (the device's preferred: dim-major on cpu, token-major elsewhere and for MLA), "
@@ -65,7 +60,7 @@ final class HelixBenchCommand implements Callable<Integer> {
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, was " + reps);
         if (plot != null) OutputFiles.requireWritableDirectory("--plot", plot);
         List<Integer> contexts = parseContexts(context);
-        DecodeShape s = DecodeShape.named(shape);
+        DecodeShape s = decode.decodeShape();
         KvDtype dtype = KvDtype.parse(kvDtype);
         List<Map<String, Object>> results = new ArrayList<>();
         List<Map<String, Object>> merges = new ArrayList<>();
@@ -78,10 +73,10 @@ final class HelixBenchCommand implements Callable<Integer> {
             List<KeyLayout> layouts = new ArrayList<>();
             for (String name : keyLayouts) layouts.add(parseLayout(name, device, s, dtype));
             ProgressLines.note("helix bench", "warming up (" + layouts.size() + " key layout" + (layouts.size() > 1 ? "s" : "") + ")");
-            for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, batch, block, 4.0);
+            for (KeyLayout layout : layouts) AttentionBench.warmUp(device, s, dtype, layout, decode.batch, decode.block, 4.0);
             int points = contexts.size() * layouts.size(), done = 0;
             for (int ctx : contexts) for (KeyLayout layout : layouts) {
-                AttentionBench.Point p = AttentionBench.run(device, s, dtype, layout, batch, ctx, block, reps, ctx);
+                AttentionBench.Point p = AttentionBench.run(device, s, dtype, layout, decode.batch, ctx, decode.block, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("context", ctx);
                 r.put("keyLayout", layout.cliName());
@@ -101,7 +96,7 @@ final class HelixBenchCommand implements Callable<Integer> {
                         Double.isNaN(p.ratioToCeiling()) ? "done" : String.format("%.2f of read ceiling", p.ratioToCeiling()));
             }
             ProgressLines.note("helix bench", "merge cost for 1 to 64 shards");
-            for (MergeBench.Point m : MergeBench.run(device, batch * s.qHeads(), s.vDim(), new int[]{1, 2, 4, 8, 16, 32, 64}, Math.max(reps, 25))) {
+            for (MergeBench.Point m : MergeBench.run(device, decode.batch * s.qHeads(), s.vDim(), new int[]{1, 2, 4, 8, 16, 32, 64}, Math.max(reps, 25))) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("shards", m.shards());
                 r.put("rows", m.rows());
@@ -111,7 +106,7 @@ final class HelixBenchCommand implements Callable<Integer> {
             }
         }
         if (plot != null) {
-            Charts.Xy c = new Charts.Xy("Decode attention on " + backend + " (" + shape + ", " + dtype + ")", "context (tokens)", "GB/s").logX();
+            Charts.Xy c = new Charts.Xy("Decode attention on " + backend + " (" + decode.shape + ", " + dtype + ")", "context (tokens)", "GB/s").logX();
             for (Map<String, Object> r : results) {
                 double x = ((Integer) r.get("context")).doubleValue();
                 c.point("attention KV read (" + r.get("keyLayout") + " keys)", true, x, (Double) r.get("attentionBytesPerSecond") / 1e9);
@@ -125,16 +120,16 @@ final class HelixBenchCommand implements Callable<Integer> {
             out.put("backend", backend);
             out.put("device", deviceName);
             if (nativeKernels != null) out.put("cpuNativeKernels", nativeKernels);
-            out.put("shape", Map.of("name", shape, "qHeads", s.qHeads(), "kvHeads", s.kvHeads(), "kDim", s.kDim(), "vDim", s.vDim(), "latentV", s.latentV()));
+            out.put("shape", Map.of("name", decode.shape, "qHeads", s.qHeads(), "kvHeads", s.kvHeads(), "kDim", s.kDim(), "vDim", s.vDim(), "latentV", s.latentV()));
             out.put("kvDtype", dtype.toString());
-            out.put("batch", batch);
-            out.put("blockSize", block);
+            out.put("batch", decode.batch);
+            out.put("blockSize", decode.block);
             out.put("reps", reps);
             out.put("results", results);
             out.put("merge", merges);
             System.out.println(Json.write(out));
         } else {
-            System.out.printf("decode attention, %s %s KV, batch %d, page %d, on %s (%s); medians of %d%n", shape, dtype, batch, block, backend, deviceName, reps);
+            System.out.printf("decode attention, %s %s KV, batch %d, page %d, on %s (%s); medians of %d%n", decode.shape, dtype, decode.batch, decode.block, backend, deviceName, reps);
             if (nativeKernels != null) System.out.printf("cpu native kernels: %s%n", nativeKernels);
             System.out.print(t);
             Table mt = new Table("shards", "rows x dim", "merge µs");

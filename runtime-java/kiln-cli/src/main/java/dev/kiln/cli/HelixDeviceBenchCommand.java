@@ -6,6 +6,7 @@ import dev.kiln.attention.KvDtype;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -31,17 +32,11 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
     @Option(names = "--context", defaultValue = "65536,1048576", description = "Contexts: FROM..TO (doubling) or a comma list (default: ${DEFAULT-VALUE}).")
     String context;
 
-    @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
-    String shape;
-
     @Option(names = "--kv-dtype", defaultValue = "fp32", description = "fp32, bf16 or a comma list (fp32,bf16: both in one run) (default: ${DEFAULT-VALUE}).")
     String kvDtype;
 
-    @Option(names = "--batch", defaultValue = "1", description = "Sequences (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--block", defaultValue = "64", description = "KV page size in tokens (default: ${DEFAULT-VALUE}).")
-    int block;
+    @Mixin
+    DecodeShapeOptions decode;
 
     @Option(names = "--splits", defaultValue = "0", description = "Splits per sequence; 0 = chosen from the device (default: ${DEFAULT-VALUE}).")
     int splits;
@@ -58,7 +53,7 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
         if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1, was " + reps);
         if (splits < 0) throw new IllegalArgumentException("--splits must be >= 0 (0 = choose), was " + splits);
         List<Integer> contexts = HelixBenchCommand.parseContexts(context);
-        DecodeShape s = DecodeShape.named(shape);
+        DecodeShape s = decode.decodeShape();
         List<KvDtype> dtypes = Arrays.stream(kvDtype.split(",")).map(String::trim).map(KvDtype::parse).toList();
         List<Map<String, Object>> results = new ArrayList<>();
         Table t = new Table("KV", "context", "KV bytes", "splits", "split-kv", "flash", "flash / split-kv", "read-only", "copy (r+w)", "flash / copy", "flash / read", "flash ms");
@@ -67,7 +62,7 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
             deviceName = device.info().name();
             flashShape = device.info().cpuShapedKernels() ? "CPU shape: one item per task, 16-wide vectors" : "GPU shape: a warp per K row";
             for (KvDtype dtype : dtypes) for (int ctx : contexts) {
-                DeviceAttentionBench.Point p = DeviceAttentionBench.run(device, s, dtype, batch, ctx, block, splits, reps, ctx);
+                DeviceAttentionBench.Point p = DeviceAttentionBench.run(device, s, dtype, decode.batch, ctx, decode.block, splits, reps, ctx);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("kvDtype", dtype.toString());
                 r.put("context", ctx);
@@ -92,17 +87,17 @@ final class HelixDeviceBenchCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("backend", backend);
             out.put("device", deviceName);
-            out.put("shape", shape);
+            out.put("shape", decode.shape);
             out.put("kvDtype", dtypes.stream().map(KvDtype::toString).collect(Collectors.joining(",")));
             out.put("flashShape", flashShape);
-            out.put("batch", batch);
-            out.put("blockSize", block);
+            out.put("batch", decode.batch);
+            out.put("blockSize", decode.block);
             out.put("reps", reps);
             out.put("results", results);
             System.out.println(Json.write(out));
         } else {
             System.out.printf("decode attention on %s (%s), %s, batch %d, page %d; medians of %d; GB/s of KV read (copy: read + write); flash in its %s%n",
-                    backend, deviceName, shape, batch, block, reps, flashShape);
+                    backend, deviceName, decode.shape, decode.batch, decode.block, reps, flashShape);
             System.out.print(t);
         }
         return 0;
