@@ -90,14 +90,7 @@ public final class CharGpt implements CausalLm {
         dev.kiln.inference.tensor.Dequantize.range(wte, (long) token * d, d, x, 0);
         for (int i = 0; i < d; i++) x[i] += wpe[position * d + i];
         int pos = position;
-        // Every rank keeps its own copy of the residual stream (the all-reduces keep the copies equal); x stays
-        // untouched while the ranks read it, and rank 0's result comes back.
-        float[] result = new float[d];
-        attention.parallel(r -> {
-            float[] xr = x.clone();
-            for (int l = 0; l < blocks.length; l++) layer(r, l, xr, pos);
-            if (r == 0) System.arraycopy(xr, 0, result, 0, d);
-        });
+        float[] result = attention.acrossRanks(x, blocks.length, (r, l, xr) -> layer(r, l, xr, pos));
         position++;
         return head.apply(Norms.layerNorm(result, lnfG, lnfB));
     }

@@ -20,6 +20,26 @@ public interface KvAttention extends AutoCloseable {
     /** Runs {@code rankBody} once per rank (one thread per rank with several; a failing rank aborts the others). */
     void parallel(IntConsumer rankBody);
 
+    /** One layer of a decoder on one rank: updates that rank's residual stream {@code x} in place. */
+    @FunctionalInterface
+    interface LayerPass {
+        void apply(int rank, int layer, float[] x);
+    }
+
+    /**
+     * A decoder step's {@code layers} layers on every rank (inside {@link #parallel}), each rank on its own copy of
+     * the residual stream (the all-reduces keep the copies equal); returns rank 0's. {@code x} is left as it was.
+     */
+    default float[] acrossRanks(float[] x, int layers, LayerPass layer) {
+        float[] result = new float[x.length];
+        parallel(r -> {
+            float[] xr = x.clone();
+            for (int l = 0; l < layers; l++) layer.apply(r, l, xr);
+            if (r == 0) System.arraycopy(xr, 0, result, 0, x.length);
+        });
+        return result;
+    }
+
     /**
      * One layer's attention on {@code rank}, called from that rank's body.
      *

@@ -113,14 +113,7 @@ public final class Llama implements CausalLm {
         float[] x = new float[d];
         Dequantize.range(embedding, (long) token * d, d, x, 0);
         int pos = position;
-        // Every rank keeps its own copy of the residual stream (the all-reduces keep the copies equal); x stays
-        // untouched while the ranks read it, and rank 0's result comes back.
-        float[] result = new float[d];
-        attention.parallel(r -> {
-            float[] xr = x.clone();
-            for (int l = 0; l < layers.length; l++) layer(r, l, xr, pos);
-            if (r == 0) System.arraycopy(xr, 0, result, 0, d);
-        });
+        float[] result = attention.acrossRanks(x, layers.length, (r, l, xr) -> layer(r, l, xr, pos));
         position++;
         return head.apply(Norms.rmsNorm(result, outputNorm, c.rmsEps()));
     }
