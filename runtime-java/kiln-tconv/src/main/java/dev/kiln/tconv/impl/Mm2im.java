@@ -65,14 +65,17 @@ public final class Mm2im implements TConvImpl {
      * (docs/tconv.md) where the tiled kernel lost up to 100x on such layers and won 2-7x on wide ones.
      */
     public static boolean usesTiledKernel(TConvSpec s) {
-        long phasePixels = (long) Math.ceilDiv(s.od(), s.sd()) * Math.ceilDiv(s.oh(), s.sh()) * Math.ceilDiv(s.ow(), s.sw());
-        return s.oc() / s.group() >= TILE_OC / 2 && s.ic() / s.group() >= 16 && phasePixels >= TILE_PIXELS;
+        return s.oc() / s.group() >= TILE_OC / 2 && s.ic() / s.group() >= 16 && largestPhase(s) >= TILE_PIXELS;
+    }
+
+    /** Output pixels of the largest stride phase (phase 0): ceil(od/sd) x ceil(oh/sh) x ceil(ow/sw). */
+    private static long largestPhase(TConvSpec s) {
+        return (long) Math.ceilDiv(s.od(), s.sd()) * Math.ceilDiv(s.oh(), s.sh()) * Math.ceilDiv(s.ow(), s.sw());
     }
 
     /** One work-group per (batch, stride phase, pixel tile, channel group, channel tile), as the kernel decodes it. */
     static Range tiledRange(TConvSpec s) {
-        long phasePixels = (long) Math.ceilDiv(s.od(), s.sd()) * Math.ceilDiv(s.oh(), s.sh()) * Math.ceilDiv(s.ow(), s.sw());
-        long groups = (long) s.n() * s.sd() * s.sh() * s.sw() * Math.ceilDiv(phasePixels, TILE_PIXELS)
+        long groups = (long) s.n() * s.sd() * s.sh() * s.sw() * Math.ceilDiv(largestPhase(s), TILE_PIXELS)
                 * s.group() * Math.ceilDiv(s.oc() / s.group(), TILE_OC);
         return Range.of1D(groups * TILE_ITEMS, TILE_ITEMS);
     }
