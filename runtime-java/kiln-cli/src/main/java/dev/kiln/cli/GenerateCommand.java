@@ -6,6 +6,7 @@ import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.Generator;
 import dev.kiln.inference.model.Models;
 import dev.kiln.inference.model.Sampler;
+import dev.kiln.inference.quant.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,6 +56,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--cache", defaultValue = "4096", description = "Most positions in the KV cache of a Llama model (default: ${DEFAULT-VALUE}; the char-GPT caches its context).")
     int cache;
 
+    @Option(names = "--activations", defaultValue = "int8", description = "How q8_0/q4_0 weights take their activations: int8 (quantized per block "
+            + "of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI) or fp32 (exact up to fp32 sums, slower) (default: ${DEFAULT-VALUE}).")
+    String activations;
+
     @Option(names = "--json", description = "Print the numbers as JSON on stdout (the text goes to stderr).")
     boolean json;
 
@@ -69,10 +74,11 @@ final class GenerateCommand implements Callable<Integer> {
             case "on" -> throw new IllegalArgumentException("--hop-b = on: HOP-B overlaps micro-batches, and generate decodes one sequence; allowed: off");
             default -> throw new IllegalArgumentException("--hop-b = '" + hopB + "'; allowed: on, off");
         }
+        Activations acts = Activations.parse(activations);
         Sampler sampler = new Sampler(temperature, topP, seed);
         PrintStream text = json ? System.err : System.out;
         try (Device device = Devices.open(backend);
-             Models.Loaded m = Models.load(model, AttentionFactory.helix(device, kvp, tpa), cache)) {
+             Models.Loaded m = Models.load(model, AttentionFactory.helix(device, kvp, tpa), cache, acts)) {
             if (m.tokenizer() == null) throw new IllegalArgumentException(model.getFileName() + ": the checkpoint has no tokenizer metadata (tokenizer.ggml.*)");
             System.err.println("kiln generate: " + m.model().describe() + ", " + device.info().backend() + " backend");
             text.print(prompt);
