@@ -28,6 +28,12 @@ public final class RankProcesses {
 
     /** {@code [rank]}: the steps each rank printed, after all exited with status 0 within the timeout. */
     public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens) throws Exception {
+        return generate(model, kvp, tpa, prompt, tokens, Map.of(), List.of());
+    }
+
+    /** The same with {@code extraEnv} in every worker's environment and {@code extraArgs} after its arguments. */
+    public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens,
+                                                               Map<String, String> extraEnv, List<String> extraArgs) throws Exception {
         int n = kvp * tpa, port = freePorts(1 + tpa);
         List<Process> children = new ArrayList<>();
         try {
@@ -35,12 +41,14 @@ public final class RankProcesses {
                 List<String> cmd = WorkerJvm.command(GenerateRankWorker.class, List.of("-Xmx256m", "-XX:+UseSerialGC"));
                 cmd.addAll(List.of("--model", model.toString(), "--kvp", Integer.toString(kvp), "--tpa", Integer.toString(tpa),
                         "--prompt", prompt, "--tokens", Integer.toString(tokens), "--temperature", "0", "--timeout-s", "60"));
+                cmd.addAll(extraArgs);
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
                 Map<String, String> env = pb.environment();
                 env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("SLURM_") || k.startsWith("MASTER_")
                         || List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "KILN_IFACE").contains(k));
                 env.putAll(Map.of("RANK", Integer.toString(r), "WORLD_SIZE", Integer.toString(n), "MASTER_ADDR", "127.0.0.1",
                         "MASTER_PORT", Integer.toString(port)));
+                env.putAll(extraEnv);
                 children.add(pb.start());
             }
             // Every rank's stdout is drained as it runs: a rank blocked on a full pipe would stall the others' collectives.
