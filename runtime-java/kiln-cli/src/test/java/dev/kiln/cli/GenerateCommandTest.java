@@ -68,4 +68,13 @@ class GenerateCommandTest {
         assertTrue(fails("generate", "--model", model.toString(), "--ranks", "processes", "--transport", "udp")
                 .contains("helix rank transport must be tcp or nccl, was 'udp'"));
     }
+
+    @Test
+    void help_tells_how_to_launch_one_rank_per_process() {
+        String help = KilnCli.commandLine().getSubcommands().get("generate").getUsageMessage();
+        for (String expected : new String[]{"--ranks", "processes", "mpirun -np 4 -x MASTER_ADDR=", "srun -n 4", "RANK=$r WORLD_SIZE=4",
+                "must be kvp x tpa", "--transport"}) {
+            assertTrue(help.contains(expected), "generate --help lacks " + expected + ":\n" + help);
+        }
+    }
 }
