@@ -62,7 +62,8 @@ public final class ProcessKvAttention implements KvAttention {
         this.scale = scale;
         this.world = groups.world();
         this.kvpGroup = groups.kvpGroup();
-        if (kvpGroup.rank() != m.kvpRank(rank) || world.size() != m.size()) {
+        if (world.size() != m.size()) throw new IllegalStateException("the world group has " + world.size() + " ranks, the mapping " + m.size());
+        if (kvpGroup.rank() != m.kvpRank(rank)) {
             throw new IllegalStateException("rank " + rank + " is KVP rank " + kvpGroup.rank() + " of its group, the mapping says " + m.kvpRank(rank));
         }
         this.caches = new PagedKvCache[layers];
