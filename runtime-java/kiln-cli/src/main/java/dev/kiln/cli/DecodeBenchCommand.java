@@ -5,6 +5,7 @@ import dev.kiln.device.Devices;
 import dev.kiln.inference.model.DecodeBench;
 import dev.kiln.inference.model.LlamaConfig;
 import dev.kiln.inference.model.SyntheticLlama;
+import dev.kiln.inference.quant.Activations;
 import dev.kiln.inference.tensor.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,6 +27,10 @@ final class DecodeBenchCommand implements Callable<Integer> {
     @Option(names = "--type", split = ",", defaultValue = "q8_0,q4_0,f32", description = "Weight types (default: ${DEFAULT-VALUE}).")
     List<String> types;
 
+    @Option(names = "--activations", split = ",", defaultValue = "int8", description = "How q8_0/q4_0 weights take their activations: "
+            + "int8 (quantized per block of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI) or fp32; a list runs each (default: ${DEFAULT-VALUE}).")
+    List<String> activations;
+
     @Option(names = "--steps", defaultValue = "15", description = "Timed decode steps per type (default: ${DEFAULT-VALUE}).")
     int steps;
 
@@ -44,7 +49,8 @@ final class DecodeBenchCommand implements Callable<Integer> {
         }
         String loadBefore = loadAverage();
         List<Map<String, Object>> rows = new ArrayList<>();
-        Table t = new Table("type", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling", "paired fraction", "warm-up steps");
+        List<Activations> modes = activations.stream().map(Activations::parse).distinct().toList();
+        Table t = new Table("type", "activations", "weight MB/token", "ms/token", "tokens/s", "decode GB/s", "ceiling GB/s", "fraction of ceiling", "paired fraction", "warm-up steps");
         try (Device cpu = Devices.open("cpu")) {
             for (String name : types) {
                 TensorType type;
@@ -53,22 +59,9 @@ final class DecodeBenchCommand implements Callable<Integer> {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--type = '" + name + "'; allowed: f32, f16, bf16, q8_0, q4_0");
                 }
-                DecodeBench.Result r = DecodeBench.run(cpu, s, type, steps, 1);
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("type", r.type());
-                row.put("weightBytesPerToken", r.weightBytesPerToken());
-                row.put("secondsPerToken", r.secondsPerToken());
-                row.put("tokensPerSecond", r.tokensPerSecond());
-                row.put("ceilingBytesPerSecond", r.ceilingBytesPerSecond());
-                row.put("fractionOfCeiling", r.fractionOfCeiling());
-                row.put("pairedFraction", r.pairedFraction());
-                row.put("warmUpSteps", r.warmUpSteps());
-                row.put("stepSeconds", r.stepSeconds());
-                row.put("ceilingSeconds", r.ceilingSeconds());
-                rows.add(row);
-                t.row(r.type(), String.format("%.0f", r.weightBytesPerToken() / 1e6), String.format("%.1f", r.secondsPerToken() * 1e3),
-                        String.format("%.2f", r.tokensPerSecond()), String.format("%.2f", r.weightBytesPerToken() / r.secondsPerToken() / 1e9),
-                        String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()), String.format("%.3f", r.pairedFraction()), String.valueOf(r.warmUpSteps()));
+                for (Activations mode : type.quantized() ? modes : List.of(Activations.FP32)) {   // f32 takes x in fp32 either way
+                    rows.add(measure(cpu, s, type, mode, t));
+                }
             }
         }
         if (json) {
@@ -86,6 +79,27 @@ final class DecodeBenchCommand implements Callable<Integer> {
             System.out.printf("load average (1, 5, 15 min) before: %s, after: %s%n", loadBefore, loadAverage());
         }
         return 0;
+    }
+
+    /** One decode bench run: its JSON row, and its line in {@code t}. */
+    private Map<String, Object> measure(Device cpu, LlamaConfig s, TensorType type, Activations mode, Table t) {
+        DecodeBench.Result r = DecodeBench.run(cpu, s, type, mode, steps, 1);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("type", r.type());
+        row.put("activations", r.activations());
+        row.put("weightBytesPerToken", r.weightBytesPerToken());
+        row.put("secondsPerToken", r.secondsPerToken());
+        row.put("tokensPerSecond", r.tokensPerSecond());
+        row.put("ceilingBytesPerSecond", r.ceilingBytesPerSecond());
+        row.put("fractionOfCeiling", r.fractionOfCeiling());
+        row.put("pairedFraction", r.pairedFraction());
+        row.put("warmUpSteps", r.warmUpSteps());
+        row.put("stepSeconds", r.stepSeconds());
+        row.put("ceilingSeconds", r.ceilingSeconds());
+        t.row(r.type(), r.activations(), String.format("%.0f", r.weightBytesPerToken() / 1e6), String.format("%.1f", r.secondsPerToken() * 1e3),
+                String.format("%.2f", r.tokensPerSecond()), String.format("%.2f", r.weightBytesPerToken() / r.secondsPerToken() / 1e9),
+                String.format("%.2f", r.ceilingBytesPerSecond() / 1e9), String.format("%.3f", r.fractionOfCeiling()), String.format("%.3f", r.pairedFraction()), String.valueOf(r.warmUpSteps()));
+        return row;
     }
 
     /** The machine's load averages from /proc/loadavg, which the numbers depend on where other work shares the cores; "n/a" elsewhere. */

@@ -10,6 +10,7 @@ import dev.kiln.inference.model.Generator;
 import dev.kiln.inference.model.Models;
 import dev.kiln.inference.model.RankAgreement;
 import dev.kiln.inference.model.Sampler;
+import dev.kiln.inference.quant.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,6 +83,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--cache", defaultValue = "4096", description = "Most positions in the KV cache of a Llama model (default: ${DEFAULT-VALUE}; the char-GPT caches its context).")
     int cache;
 
+    @Option(names = "--activations", defaultValue = "int8", description = "How q8_0/q4_0 weights take their activations: int8 (quantized per block "
+            + "of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI) or fp32 (exact up to fp32 sums, slower) (default: ${DEFAULT-VALUE}).")
+    String activations;
+
     @Option(names = "--json", description = "Print the numbers as JSON on stdout (the text goes to stderr).")
     boolean json;
 
@@ -102,6 +107,7 @@ final class GenerateCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--ranks = '" + ranks + "'; allowed: threads, processes");
         };
         Communicators.Transport tr = Communicators.Transport.parse(transport);
+        Activations acts = Activations.parse(activations);
         Sampler sampler = new Sampler(temperature, topP, seed);
         LaunchEnvironment env = null;
         if (processes) {
@@ -116,7 +122,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream info = speaks ? System.err : silent;
         try (HelixProcessGroups groups = processes ? HelixProcessGroups.open(tr, env, kvp, tpa, Duration.ofSeconds(timeoutSeconds)) : null;
              Device device = Devices.open(backend);
-             Models.Loaded m = Models.load(model, processes ? AttentionFactory.processes(device, groups) : AttentionFactory.helix(device, kvp, tpa), cache);
+             Models.Loaded m = Models.load(model, processes ? AttentionFactory.processes(device, groups) : AttentionFactory.helix(device, kvp, tpa), cache, acts);
              RankAgreement agreement = processes ? new RankAgreement(groups.world()) : null) {
             if (m.tokenizer() == null) throw new IllegalArgumentException(model.getFileName() + ": the checkpoint has no tokenizer metadata (tokenizer.ggml.*)");
             info.println("kiln generate: " + m.model().describe() + ", " + device.info().backend() + " backend");

@@ -6,6 +6,8 @@ import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.Generator;
 import dev.kiln.inference.model.Sampler;
 import dev.kiln.inference.model.Models;
+import dev.kiln.inference.quant.Activations;
+import dev.kiln.inference.quant.QuantizedGemv;
 import dev.kiln.inference.quant.Quantize;
 import dev.kiln.inference.safetensors.SafetensorsWriter;
 import dev.kiln.inference.tensor.TensorType;
@@ -30,12 +32,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A tiny Llama (GQA 4/2 heads, SwiGLU, RMSNorm, RoPE) written by this test as GGUF (Q and K rows permuted for GGUF's
  * adjacent-pair RoPE, as llama.cpp's converter does) and as Hugging Face safetensors, with every matrix in one tensor
  * type: Kiln's logits at every position against the fp64 {@link LlamaReference} on the values the encoded weights
- * stand for (decoded here independently), and GGUF against safetensors.
+ * stand for (decoded here independently), and GGUF against safetensors. With fp32 activations the bound is fp32
+ * arithmetic's; with int8 activations (Q8_0 and Q4_0 weights, {@link Activations#INT8}) it is {@link #INT8_BOUND}.
  */
 class LlamaCheckpointTest {
     static final long SEED = Long.getLong("kiln.test.seed", System.nanoTime());
     static final int VOCAB = 75, DIM = 64, LAYERS = 2, HEADS = 4, KV_HEADS = 2, FFN = 96, CONTEXT = 64;
     static final double THETA = 10000, EPS = 1e-5;
+    /**
+     * Int8 activations against the fp64 reference that rounds its activations the same way, as a fraction of the largest
+     * logit. Not fp32's 2e-5: where fp32 and fp64 disagree in the last bits of an activation that lies near the midpoint
+     * of two int8 steps, the two round it to neighbouring steps, and that step ({@code max|x| / 127} of its block) moves
+     * the outputs it feeds, at that position and, through the KV cache, at every later one. Without such a disagreement
+     * the logits agree to 2e-7-7e-7 of max|logit|; disagreements moved them by up to 1.9e-2 (20 seeds). (Against the
+     * unrounded fp64 model the int8 rounding itself costs 3-7 % of max|logit| on this 64-wide model; QuantizedGemvTest
+     * holds each GEMV to its rounding bound.)
+     */
+    static final double INT8_BOUND = 5e-2;
 
     /** The values {@code bytes} of {@code type} stand for, decoded from ggml's definitions. */
     static double[] decode(TensorType type, byte[] bytes, int n) {
@@ -215,8 +228,13 @@ class LlamaCheckpointTest {
         int[] tokens = new int[40];
         for (int i = 0; i < tokens.length; i++) tokens[i] = r.nextInt(VOCAB);
         double[][] want = ref.logits(tokens);
-        float[][] fromGguf = run(gguf, tokens, 1, 1), fromSt = run(st, tokens, 1, 1), helix = run(gguf, tokens, 4, 2);
-        double worst = 0;
+        ref.int8Activations = true;
+        double[][] wantInt8 = ref.logits(tokens);
+        ref.int8Activations = false;
+        float[][] fromGguf = run(gguf, tokens, 1, 1, Activations.FP32), fromSt = run(st, tokens, 1, 1, Activations.FP32),
+                helix = run(gguf, tokens, 4, 2, Activations.FP32), int8 = run(gguf, tokens, 1, 1, Activations.INT8);
+        boolean int8InEffect = QuantizedGemv.activationsInEffect(Activations.INT8, type) == Activations.INT8;
+        double worst = 0, worstInt8 = 0, rounding = 0;
         for (int t = 0; t < tokens.length; t++) {
             double scale = 0;
             for (double x : want[t]) scale = Math.max(scale, Math.abs(x));
@@ -228,10 +246,22 @@ class LlamaCheckpointTest {
                         + fromGguf[t][j] + " / " + fromSt[t][j] + ", fp64 " + want[t][j]);
                 assertEquals(fromGguf[t][j], helix[t][j], 1e-5 * scale, "Helix 4 x 2 vs one rank");
             }
+            for (int j = 0; int8InEffect && j < VOCAB; j++) {
+                double err = Math.abs(int8[t][j] - wantInt8[t][j]);
+                worstInt8 = Math.max(worstInt8, err / scale);
+                rounding = Math.max(rounding, Math.abs(wantInt8[t][j] - want[t][j]) / scale);
+                assertTrue(err <= INT8_BOUND * scale, "seed " + SEED + ", " + type + " with int8 activations, position " + t + ", logit " + j
+                        + ": kiln " + int8[t][j] + ", fp64 with int8-rounded activations " + wantInt8[t][j] + ", error " + err / scale
+                        + " of max|logit| > " + INT8_BOUND);
+            }
+            if (!int8InEffect) {
+                for (int j = 0; j < VOCAB; j++) assertEquals(fromGguf[t][j], int8[t][j], 1e-5 * scale, "int8 activations must not change " + type + " weights' arithmetic");
+            }
             // Not bit for bit even for the same bytes: GGUF's permuted Q/K rows put each head's dims in another order, so q·k sums in another order.
             for (int j = 0; j < VOCAB; j++) assertEquals(fromSt[t][j], fromGguf[t][j], 1e-5 * scale, "GGUF vs safetensors, position " + t);
         }
-        System.out.printf("tiny llama %s%s: worst |kiln - fp64| / max|logit| = %.2e%n", type, tied ? " (tied)" : "", worst);
+        System.out.printf("tiny llama %s%s: worst |kiln - fp64| / max|logit| = %.2e with fp32 activations; %s: %.2e against fp64 rounding the same way"
+                + " (whose rounding moved it by %.2e)%n", type, tied ? " (tied)" : "", worst, QuantizedGemv.describeActivations(Activations.INT8, type), worstInt8, rounding);
     }
 
     /** Generation through the public path (tokenizer from GGUF metadata, Generator): Helix ranks give one rank's tokens. */
@@ -242,7 +272,9 @@ class LlamaCheckpointTest {
         int[][] kvpTpa = {{1, 1}, {4, 2}, {2, 2}, {3, 1}, {1, 2}};
         String first = null;
         for (int[] kt : kvpTpa) {
-            try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.helix(cpu, kt[0], kt[1]))) {
+            // fp32 activations: this model's 16-wide heads make the ranks' W_O column slices straddle quantization blocks, so
+            // the ranks run them on fp32 copies, while one rank's int8 path would round its activation differently.
+            try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.helix(cpu, kt[0], kt[1]), Integer.MAX_VALUE, Activations.FP32)) {
                 StringBuilder text = new StringBuilder();
                 Generator.Stats s = new Generator(m.model(), m.tokenizer(), new Sampler(0, 1, 1))
                         .generate("in the beginning there", 30, (id, piece) -> text.append(piece));
@@ -255,8 +287,8 @@ class LlamaCheckpointTest {
         }
     }
 
-    static float[][] run(Path file, int[] tokens, int kvp, int tpa) throws IOException {
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(file, AttentionFactory.helix(cpu, kvp, tpa))) {
+    static float[][] run(Path file, int[] tokens, int kvp, int tpa, Activations activations) throws IOException {
+        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(file, AttentionFactory.helix(cpu, kvp, tpa), Integer.MAX_VALUE, activations)) {
             float[][] out = new float[tokens.length][];
             for (int t = 0; t < tokens.length; t++) out[t] = m.model().step(tokens[t]);
             return out;

@@ -6,6 +6,7 @@ import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.GenerateRankWorker;
 import dev.kiln.inference.model.Models;
 import dev.kiln.inference.model.Sampler;
+import dev.kiln.inference.quant.Activations;
 import dev.kiln.inference.tensor.TensorType;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,20 +32,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlamaProcessRanksTest {
     static final String PROMPT = "in the beginning there";
     static final int TOKENS = 24;
+    /**
+     * fp32 activations, as LlamaCheckpointTest's Helix comparisons: the 16-wide heads make the ranks' W_O column slices
+     * straddle Q8_0 blocks, so the ranks run them on fp32 copies, while one rank's int8 path would round differently.
+     */
+    static final List<String> FP32 = List.of("--activations", "fp32");
 
     @Test
     void greedy_generation_with_processes_as_ranks_equals_one_rank(@TempDir Path dir) throws Exception {
         Path gguf = LlamaCheckpointTest.build(TensorType.Q8_0, dir).gguf();
         List<GenerateRankWorker.Step> want;
         String text;
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu))) {
+        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu), Integer.MAX_VALUE, Activations.FP32)) {
             want = GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), PROMPT, TOKENS, id -> { });
             text = m.tokenizer().decode(want.stream().mapToInt(GenerateRankWorker.Step::token).toArray());
         }
         assertEquals(TOKENS, want.size());
         for (int[] kt : new int[][]{{2, 2}, {2, 1}}) {
             String what = "seed " + LlamaCheckpointTest.SEED + ", KVP " + kt[0] + " x TPA " + kt[1] + " processes";
-            double worst = RankProcesses.assertSameAsOneRank(want, RankProcesses.generate(gguf, kt[0], kt[1], PROMPT, TOKENS), what);
+            double worst = RankProcesses.assertSameAsOneRank(want, RankProcesses.generate(gguf, kt[0], kt[1], PROMPT, TOKENS, Map.of(), FP32), what);
             System.out.printf("tiny llama Q8_0, KVP %d x TPA %d processes: every rank generated %s|%s (%d tokens, one rank's; logits equal "
                     + "across ranks, worst |Δ| / (1 + max|logit|) vs one rank %.2e; seed %d)%n", kt[0], kt[1], PROMPT, text, TOKENS, worst, LlamaCheckpointTest.SEED);
         }
@@ -67,12 +73,12 @@ class LlamaProcessRanksTest {
         }
         Path gguf = LlamaCheckpointTest.build(TensorType.Q8_0, dir).gguf();
         List<GenerateRankWorker.Step> want;
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu))) {
+        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu), Integer.MAX_VALUE, Activations.FP32)) {
             want = GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), PROMPT, TOKENS, id -> { });
         }
         String what = "seed " + LlamaCheckpointTest.SEED + ", KVP 2 x TPA 1 processes over NCCL stand-ins";
         double worst = RankProcesses.assertSameAsOneRank(want, RankProcesses.generate(gguf, 2, 1, PROMPT, TOKENS,
-                Map.of("LD_LIBRARY_PATH", dir.toString()), List.of("--transport", "nccl")), what);
+                Map.of("LD_LIBRARY_PATH", dir.toString()), List.of("--transport", "nccl", "--activations", "fp32")), what);
         System.out.printf("tiny llama Q8_0, KVP 2 x TPA 1 processes over NCCL stand-ins: one rank's %d tokens on every rank, worst %.2e (seed %d)%n",
                 TOKENS, worst, LlamaCheckpointTest.SEED);
     }

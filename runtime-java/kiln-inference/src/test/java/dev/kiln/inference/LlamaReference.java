@@ -3,7 +3,9 @@ package dev.kiln.inference;
 /**
  * A Llama forward pass in fp64, written from the Hugging Face modelling code's definitions and sharing nothing with
  * Kiln's decoder: RMSNorm, rotate-half RoPE, grouped-query causal attention over the whole prefix recomputed at every
- * position, SwiGLU. Weights are {@code [out][in]} in Hugging Face's row order.
+ * position, SwiGLU. Weights are {@code [out][in]} in Hugging Face's row order. With {@link #int8Activations}, every
+ * matrix-vector product first rounds its input as llama.cpp's Q8 activations do (per block of 32: {@code d = max|x| / 127},
+ * {@code x ← d · rint(x / d)}), in fp64.
  */
 final class LlamaReference {
     final int vocab, dim, layers, heads, kvHeads, ffn, hd;
@@ -12,6 +14,7 @@ final class LlamaReference {
     double[] outNorm;
     double[][] attnNorm, ffnNorm;
     double[][][] wq, wk, wv, wo, gate, up, down;
+    boolean int8Activations;
 
     LlamaReference(int vocab, int dim, int layers, int heads, int kvHeads, int ffn, double theta, double eps) {
         this.vocab = vocab;
@@ -34,7 +37,8 @@ final class LlamaReference {
         down = new double[layers][][];
     }
 
-    static double[] mv(double[][] w, double[] x) {
+    double[] mv(double[][] w, double[] x) {
+        if (int8Activations) x = roundToInt8Blocks(x);
         double[] y = new double[w.length];
         for (int o = 0; o < w.length; o++) {
             double s = 0;
@@ -42,6 +46,16 @@ final class LlamaReference {
             y[o] = s;
         }
         return y;
+    }
+
+    static double[] roundToInt8Blocks(double[] x) {
+        double[] r = new double[x.length];
+        for (int k = 0; k < x.length / 32; k++) {
+            double m = 0;
+            for (int j = 0; j < 32; j++) m = Math.max(m, Math.abs(x[32 * k + j]));
+            for (int j = 0; j < 32; j++) r[32 * k + j] = m == 0 ? 0 : m / 127 * Math.rint(x[32 * k + j] * 127 / m);
+        }
+        return r;
     }
 
     double[] rms(double[] x, double[] g) {

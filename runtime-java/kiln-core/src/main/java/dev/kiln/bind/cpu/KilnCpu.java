@@ -95,6 +95,65 @@ public final class KilnCpu {
         }
     }
 
+    private static final class kiln_quantize_x8 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_quantize_x8", DESC);
+    }
+
+    /**
+     * {@code void kiln_quantize_x8(const float* x, int32_t batch, int32_t in, uint8_t* xq)}: each row of {@code x [batch][in]}
+     * quantized to int8 blocks of 32 ({@code in + 8 * in / 32} bytes a row: int8 q, fp32 scales, fp32 sums of q).
+     */
+    public static void quantizeX8(MemorySegment x, int batch, int in, MemorySegment xq) {
+        try {
+            kiln_quantize_x8.HANDLE.invokeExact(x, batch, in, xq);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static final class kiln_gemv_q8_0_x8 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_gemv_q8_0_x8", DESC);
+    }
+
+    /** {@code void kiln_gemv_q8_0_x8(const uint8_t* xq, int32_t batch, int32_t in, const uint8_t* w, int32_t out, int32_t from, int32_t to, float* y)}. */
+    public static void gemvQ8_0X8(MemorySegment xq, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        try {
+            kiln_gemv_q8_0_x8.HANDLE.invokeExact(xq, batch, in, w, out, from, to, y);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static final class kiln_gemv_q4_0_x8 {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_gemv_q4_0_x8", DESC);
+    }
+
+    /** {@code void kiln_gemv_q4_0_x8(...)}: as {@link #gemvQ8_0X8} over Q4_0 blocks. */
+    public static void gemvQ4_0X8(MemorySegment xq, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        try {
+            kiln_gemv_q4_0_x8.HANDLE.invokeExact(xq, batch, in, w, out, from, to, y);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    private static final class kiln_cpu_has_avx512_vnni {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);
+        static final MethodHandle HANDLE = Lib.downcall("kiln_cpu_has_avx512_vnni", DESC);
+    }
+
+    /** {@code int kiln_cpu_has_avx512_vnni(void)}: 1 when this CPU also runs AVX-512 VNNI, which the {@code _x8} GEMVs need. */
+    public static int hasAvx512Vnni() {
+        try {
+            return (int) kiln_cpu_has_avx512_vnni.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     private static final class kiln_read_sum_f32 {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_DOUBLE, ADDRESS, JAVA_LONG);
         static final MethodHandle HANDLE = Lib.downcall("kiln_read_sum_f32", DESC);

@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class CpuNativeKernels {
     private static final String CAUSE = findCause();
+    private static final String INT8_DOT_CAUSE = CAUSE != null ? CAUSE
+            : KilnCpu.hasAvx512Vnni() == 1 ? null : "this CPU lacks AVX-512 VNNI, which the int8-activation GEMVs are written for";
 
     private CpuNativeKernels() {}
 
@@ -70,6 +72,51 @@ public final class CpuNativeKernels {
         }
         if (q4) KilnCpu.gemvQ4_0(x, batch, in, w, out, from, to, y);
         else KilnCpu.gemvQ8_0(x, batch, in, w, out, from, to, y);
+    }
+
+    /** Null when the int8-activation GEMVs ({@link #gemvQuantizedX8}) run here; otherwise why not. */
+    public static String int8DotUnavailabilityCause() { return INT8_DOT_CAUSE; }
+
+    /** Bytes of one row of {@code in} activations quantized by {@link #quantizeX8}: int8 values, then fp32 scales and sums per block of 32. */
+    public static long x8Bytes(int in) { return in + 8L * (in / 32); }
+
+    /**
+     * Quantizes each row of {@code x [batch][in]} ({@code in} a multiple of 32) to int8 blocks of 32 as llama.cpp's Q8
+     * activations: scale {@code d = max|x| / 127} per block, {@code q = round-to-nearest-even(x · 127 / max|x|)}; a block
+     * holding a NaN or an infinity gets {@code d = NaN}. Rows of {@link #x8Bytes} bytes in {@code xq}.
+     */
+    public static void quantizeX8(MemorySegment x, int batch, int in, MemorySegment xq) {
+        requireInt8Dot();
+        if (batch < 1 || in < 32 || in % 32 != 0) {
+            throw new IllegalArgumentException("int8 activations need batch >= 1 and in a positive multiple of 32; was batch " + batch + ", in " + in);
+        }
+        if (x.byteSize() < (long) batch * in * Float.BYTES || xq.byteSize() < batch * x8Bytes(in)) {
+            throw new IllegalArgumentException("activation buffers too small: x " + x.byteSize() + ", xq " + xq.byteSize() + " bytes for batch " + batch + ", in " + in);
+        }
+        KilnCpu.quantizeX8(x, batch, in, xq);
+    }
+
+    /**
+     * {@link #gemvQuantized} with the activation quantized by {@link #quantizeX8}: int8 dot products (AVX-512 VNNI) per
+     * block, scaled by the weight's and the activation's block scales; see {@code native/cpu/gemv_quant_x8.c}.
+     */
+    public static void gemvQuantizedX8(boolean q4, MemorySegment xq, int batch, int in, MemorySegment w, int out, int from, int to, MemorySegment y) {
+        requireInt8Dot();
+        if (batch < 1 || in < 32 || in % 32 != 0 || from < 0 || to <= from || to > out) {
+            throw new IllegalArgumentException("int8-activation gemv needs batch >= 1, in a positive multiple of 32 and 0 <= from < to <= out; was batch " + batch
+                    + ", in " + in + ", rows [" + from + ", " + to + ") of " + out);
+        }
+        long rowBytes = (long) in / 32 * (q4 ? 18 : 34);
+        if (xq.byteSize() < batch * x8Bytes(in) || w.byteSize() < out * rowBytes || y.byteSize() < (long) batch * out * Float.BYTES) {
+            throw new IllegalArgumentException("int8-activation gemv buffers too small: xq " + xq.byteSize() + ", w " + w.byteSize() + ", y " + y.byteSize()
+                    + " bytes for batch " + batch + ", in " + in + ", out " + out);
+        }
+        if (q4) KilnCpu.gemvQ4_0X8(xq, batch, in, w, out, from, to, y);
+        else KilnCpu.gemvQ8_0X8(xq, batch, in, w, out, from, to, y);
+    }
+
+    private static void requireInt8Dot() {
+        if (INT8_DOT_CAUSE != null) throw new IllegalStateException("cpu int8-activation kernels are unavailable: " + INT8_DOT_CAUSE);
     }
 
     /** The sum of {@code floats} floats at {@code p} (a multiple of 128), read as fast as the attention reads: a read ceiling. */

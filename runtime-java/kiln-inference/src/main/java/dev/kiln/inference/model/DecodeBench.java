@@ -2,6 +2,8 @@ package dev.kiln.inference.model;
 
 import dev.kiln.attention.MemoryBandwidth;
 import dev.kiln.device.Device;
+import dev.kiln.inference.quant.Activations;
+import dev.kiln.inference.quant.QuantizedGemv;
 import dev.kiln.inference.tensor.TensorType;
 
 import java.lang.management.CompilationMXBean;
@@ -28,7 +30,7 @@ public final class DecodeBench {
      *                       machine shared with other work, the pair saw the same load
      * @param warmUpSteps    untimed (step, ceiling) pairs run first, until the JIT was quiet
      */
-    public record Result(String type, long weightBytesPerToken, double secondsPerToken, double tokensPerSecond,
+    public record Result(String type, String activations, long weightBytesPerToken, double secondsPerToken, double tokensPerSecond,
                          double ceilingBytesPerSecond, double fractionOfCeiling, double pairedFraction, int warmUpSteps,
                          double[] stepSeconds, double[] ceilingSeconds) {}
 
@@ -38,10 +40,11 @@ public final class DecodeBench {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
-    public static Result run(Device device, LlamaConfig shape, TensorType type, int steps, long seed) {
+    /** @param activations how Q8_0 / Q4_0 weights take their activations (the result names what ran) */
+    public static Result run(Device device, LlamaConfig shape, TensorType type, Activations activations, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps = " + steps + "; must be >= 1");
         try (SyntheticLlama ckpt = new SyntheticLlama(shape, type, seed);
-             Llama model = new Llama(ckpt, shape, AttentionFactory.singleRank(device), steps + MAX_WARM_UP + 1)) {
+             Llama model = new Llama(ckpt, shape, AttentionFactory.singleRank(device), steps + MAX_WARM_UP + 1, activations)) {
             int token = 1;
             int warmUp = 0;
             // Warm-up of both sides, in the timed loop's order, until the JIT compiled for under 1 % of two pairs' time in
@@ -70,7 +73,7 @@ public final class DecodeBench {
             double sec = median(step), ceilingRate = ckpt.weights().byteSize() / median(ceiling);
             double[] paired = new double[steps];
             for (int i = 0; i < steps; i++) paired[i] = bytes / step[i] / (ckpt.weights().byteSize() / ceiling[i]);
-            return new Result(type.toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, median(paired), warmUp, step, ceiling);
+            return new Result(type.toString(), QuantizedGemv.activationsInEffect(activations, type).toString(), bytes, sec, 1 / sec, ceilingRate, bytes / sec / ceilingRate, median(paired), warmUp, step, ceiling);
         }
     }
 

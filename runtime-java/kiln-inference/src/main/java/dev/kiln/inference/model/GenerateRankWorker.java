@@ -6,6 +6,7 @@ import dev.kiln.collective.rendezvous.LaunchEnvironment;
 import dev.kiln.collective.rendezvous.WorkerArgs;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
+import dev.kiln.inference.quant.Activations;
 import dev.kiln.inference.tokenizer.Tokenizer;
 
 import java.io.PrintStream;
@@ -27,7 +28,7 @@ import java.util.function.IntConsumer;
  * a test can compare every rank's tokens and logits with each other and with one rank's, not only rank 0's.
  *
  * <p>Arguments: {@code --model FILE --kvp N --tpa N --prompt TEXT --tokens N} [{@code --temperature T --top-p P
- * --seed S --cache N --backend B --timeout-s N --transport tcp|nccl}].
+ * --seed S --cache N --activations int8|fp32 --backend B --timeout-s N --transport tcp|nccl}].
  */
 public final class GenerateRankWorker {
     public static final String STEP_PREFIX = "generate-step ";
@@ -55,13 +56,14 @@ public final class GenerateRankWorker {
         Sampler sampler = new Sampler(a.get("temperature", Double::parseDouble, 0.0), a.get("top-p", Double::parseDouble, 1.0),
                 a.get("seed", Long::parseLong, 1L));
         int cache = a.get("cache", Integer::parseInt, 4096);
+        Activations activations = a.get("activations", Activations::parse, Activations.INT8);
         Duration timeout = Duration.ofSeconds(a.get("timeout-s", Long::parseLong, 60L));
         Communicators.Transport transport = a.get("transport", Communicators.Transport::parse, Communicators.Transport.TCP);
         HelixProcessGroups.checkTransport(transport);
         HelixProcessGroups.checkWorldSize(env, kvp, tpa);
         try (HelixProcessGroups groups = HelixProcessGroups.open(transport, env, kvp, tpa, timeout);
              Device device = Devices.open(a.get("backend", s -> s, "cpu"));
-             Models.Loaded m = Models.load(model, AttentionFactory.processes(device, groups), cache);
+             Models.Loaded m = Models.load(model, AttentionFactory.processes(device, groups), cache, activations);
              RankAgreement agreement = new RankAgreement(groups.world())) {
             if (m.tokenizer() == null) throw new IllegalArgumentException(model.getFileName() + ": the checkpoint has no tokenizer metadata");
             List<Step> steps = generate(m.model(), m.tokenizer(), sampler, prompt, tokens, agreement::check);

@@ -2,9 +2,12 @@ package dev.kiln.inference.model;
 
 import dev.kiln.attention.DecodeShape;
 import dev.kiln.attention.helix.HelixMapping;
+import dev.kiln.inference.quant.Activations;
+import dev.kiln.inference.quant.QuantizedGemv;
 import dev.kiln.inference.tensor.Checkpoint;
 import dev.kiln.inference.tensor.Dequantize;
 import dev.kiln.inference.tensor.Tensor;
+import dev.kiln.inference.tensor.TensorType;
 
 import java.lang.foreign.Arena;
 
@@ -15,7 +18,8 @@ import java.lang.foreign.Arena;
  * where they lie in the checkpoint's mapping, in any of its tensor types, by Kiln's GEMV kernels. On Helix ranks
  * each rank holds the W_Q/W_K/W_V rows of its TPA heads, the W_O columns of the heads it holds after the all-to-all
  * and 1/N of the FFN (rows of W_gate and W_up, columns of W_down), each finished by the all-reduce.
- * Tensor names: GGUF's ({@code blk.N.attn_q.weight}) or Hugging Face's ({@code model.layers.N.self_attn.q_proj.weight}).
+ * Q8_0 and Q4_0 weights take their activations as {@link Activations} says (default {@link Activations#INT8}, as
+ * llama.cpp does). Tensor names: GGUF's ({@code blk.N.attn_q.weight}) or Hugging Face's ({@code model.layers.N.self_attn.q_proj.weight}).
  */
 public final class Llama implements CausalLm {
     private final LlamaConfig c;
@@ -28,6 +32,7 @@ public final class Llama implements CausalLm {
     private final Arena shardMemory = Arena.ofShared();
     private final double[] frequencies;
     private final int capacity;
+    private final Activations activations;
     private int position;
 
     private record Layer(float[] attnNorm, Linear q, Linear k, Linear v, Linear o, float[] ffnNorm, Linear gate, Linear up, Linear down) {}
@@ -41,6 +46,16 @@ public final class Llama implements CausalLm {
 
     /** @param capacity positions the KV cache holds (at most the model's context) */
     public Llama(Checkpoint ckpt, LlamaConfig c, AttentionFactory attention, int capacity) {
+        this(ckpt, c, attention, capacity, Activations.INT8);
+    }
+
+    /**
+     * @param capacity    positions the KV cache holds (at most the model's context)
+     * @param activations how Q8_0 and Q4_0 weights take their activations
+     */
+    public Llama(Checkpoint ckpt, LlamaConfig c, AttentionFactory attention, int capacity, Activations activations) {
+        if (activations == null) throw new IllegalArgumentException("activations is null; allowed: INT8, FP32");
+        this.activations = activations;
         if (capacity < 1 || capacity > c.context()) throw new IllegalArgumentException("capacity = " + capacity + "; must be in [1, context " + c.context() + "]");
         this.c = c;
         this.capacity = capacity;
@@ -48,7 +63,7 @@ public final class Llama implements CausalLm {
         Names n = c.gguf() ? GGUF : HF;
         this.embedding = ckpt.tensor(n.embed).requireShape(c.vocab(), d);
         this.outputNorm = ckpt.tensor(n.outputNorm).requireShape(d).toFloats();
-        this.head = new Linear(ckpt.hasTensor(n.output) ? ckpt.tensor(n.output).requireShape(c.vocab(), d) : embedding, null);
+        this.head = new Linear(ckpt.hasTensor(n.output) ? ckpt.tensor(n.output).requireShape(c.vocab(), d) : embedding, null, activations);
         this.layers = new Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             layers[l] = new Layer(ckpt.tensor(n.layer(l, n.attnNorm)).requireShape(d).toFloats(),
@@ -77,14 +92,14 @@ public final class Llama implements CausalLm {
         int hd = c.headDim(), f0 = m.ffnFirst(r, c.ffn()), fn = m.ffnCount(r, c.ffn());
         return new Shard(rows(w.q, m.firstQHead(r) * hd, m.qHeadsPerRank() * hd), rows(w.k, m.firstKvHead(r) * hd, m.kvHeadsPerRank() * hd),
                 rows(w.v, m.firstKvHead(r) * hd, m.kvHeadsPerRank() * hd),
-                new Linear(WeightSlices.columns(w.o.weight(), m.firstMergedHead(r) * hd, m.mergedHeadCount(r) * hd, shardMemory), null),
-                rows(w.gate, f0, fn), rows(w.up, f0, fn), new Linear(WeightSlices.columns(w.down.weight(), f0, fn, shardMemory), null));
+                w.o.with(WeightSlices.columns(w.o.weight(), m.firstMergedHead(r) * hd, m.mergedHeadCount(r) * hd, shardMemory), null),
+                rows(w.gate, f0, fn), rows(w.up, f0, fn), w.down.with(WeightSlices.columns(w.down.weight(), f0, fn, shardMemory), null));
     }
 
-    private static Linear rows(Linear w, int from, int count) { return new Linear(WeightSlices.rows(w.weight(), from, count), null); }
+    private static Linear rows(Linear w, int from, int count) { return w.with(WeightSlices.rows(w.weight(), from, count), null); }
 
-    private static Linear linear(Checkpoint ckpt, String name, int out, int in) {
-        return new Linear(ckpt.tensor(name).requireShape(out, in), null);
+    private Linear linear(Checkpoint ckpt, String name, int out, int in) {
+        return new Linear(ckpt.tensor(name).requireShape(out, in), null, activations);
     }
 
     /** Tensor names of one checkpoint convention; {@code layer(l, suffix)} names layer l's tensor. */
@@ -166,8 +181,10 @@ public final class Llama implements CausalLm {
 
     @Override
     public String describe() {
-        return String.format("llama (vocab %d, dim %d, %d layers, %d/%d heads, ffn %d, %s weights), attention on %s",
-                c.vocab(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.ffn(), layers[0].q.weight().type(), attention.describe());
+        TensorType type = layers[0].q.weight().type();
+        String acts = type.quantized() ? ", " + QuantizedGemv.describeActivations(activations, type) : "";
+        return String.format("llama (vocab %d, dim %d, %d layers, %d/%d heads, ffn %d, %s weights%s), attention on %s",
+                c.vocab(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.ffn(), type, acts, attention.describe());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kiln.inference.model;
 
 import dev.kiln.inference.gguf.GgufFile;
+import dev.kiln.inference.quant.Activations;
 import dev.kiln.inference.safetensors.SafetensorsFile;
 import dev.kiln.inference.tensor.Checkpoint;
 import dev.kiln.inference.tokenizer.CharTokenizer;
@@ -44,6 +45,14 @@ public final class Models {
      *                 the char-GPT always caches its whole trained context
      */
     public static Loaded load(Path file, AttentionFactory attention, int maxCache) throws IOException {
+        return load(file, attention, maxCache, Activations.INT8);
+    }
+
+    /**
+     * @param maxCache    as above
+     * @param activations how a Llama's Q8_0 and Q4_0 weights take their activations (the char-GPT's weights are fp32)
+     */
+    public static Loaded load(Path file, AttentionFactory attention, int maxCache, Activations activations) throws IOException {
         Checkpoint ckpt = open(file);
         try {
             if (CharGptFormat.isCharGpt(ckpt)) {
@@ -52,7 +61,7 @@ public final class Models {
             }
             LlamaConfig c = LlamaConfig.of(ckpt);
             if (c != null) {
-                Llama m = new Llama(ckpt, c, attention, Math.min(maxCache, c.context()));
+                Llama m = new Llama(ckpt, c, attention, Math.min(maxCache, c.context()), activations);
                 return new Loaded(ckpt, m, dev.kiln.inference.tokenizer.Tokenizers.fromMetadata(ckpt));
             }
             throw new IllegalArgumentException(file.getFileName() + ": not a model Kiln runs (no kiln.architecture = char-gpt, no general.architecture = llama)");

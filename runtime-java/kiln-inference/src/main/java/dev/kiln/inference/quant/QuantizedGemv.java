@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code w [out][in]} read once per call straight from the checkpoint mapping (rows in parallel). Quantized rows
  * are decoded block by block in registers: a Q8_0 block's 32 int8 become fp32 lanes, are multiplied with x in
  * fp32, and the block's partial sum is scaled by its fp16 {@code d} once; Q4_0 the same with its nibbles − 8.
- * The activation is never quantized (llama.cpp quantizes it to Q8 too), so the only error against fp64 on the
- * dequantized weights is fp32 summation: within {@code in · 2⁻²³ · Σ|w·x|}.
+ * Here the activation stays fp32, so the only error against fp64 on the dequantized weights is fp32 summation: within
+ * {@code in · 2⁻²³ · Σ|w·x|}. {@link #gemvFused(float[], Tensor[], float[][], Activations)} can instead quantize it to
+ * int8 blocks as llama.cpp does ({@link Activations#INT8}), for int8 dot products on the cpu.
  */
 public final class QuantizedGemv {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -71,7 +72,14 @@ public final class QuantizedGemv {
      *
      * @return false when the weights do not qualify and nothing was computed
      */
-    public static boolean gemvFused(float[] x, Tensor[] ws, float[][] ys) {
+    public static boolean gemvFused(float[] x, Tensor[] ws, float[][] ys) { return gemvFused(x, ws, ys, Activations.FP32); }
+
+    /**
+     * {@link #gemvFused(float[], Tensor[], float[][])} with the Q8_0 / Q4_0 weights taking {@code x} as {@code activations}
+     * says: with {@link Activations#INT8} (where the cpu runs it), {@code x} is quantized once and every quantized weight
+     * runs the int8 dot-product kernel; F32 weights always take {@code x} in fp32.
+     */
+    public static boolean gemvFused(float[] x, Tensor[] ws, float[][] ys, Activations activations) {
         if (ws.length != ys.length) throw new IllegalArgumentException(ws.length + " weights but " + ys.length + " outputs");
         if (!CpuNativeKernels.isAvailable()) return false;
         int in = Math.toIntExact(ws[0].dim(1));
@@ -87,8 +95,13 @@ public final class QuantizedGemv {
         if (x.length < in) throw new IllegalArgumentException("x has " + x.length + " values, needs in " + in);
         long rows = start[ws.length];
         if (rows == 0) return true;   // a Helix rank's empty slice
-        GemvScratch s = GemvScratch.of((long) in * Float.BYTES, rows * Float.BYTES);
-        MemorySegment.copy(x, 0, s.x(), ValueLayout.JAVA_FLOAT, 0, in);
+        boolean int8 = false;
+        for (Tensor w : ws) int8 |= activationsInEffect(activations, w.type()) == Activations.INT8;
+        long xfBytes = ((long) in * Float.BYTES + 63) & ~63L, xqBytes = int8 ? CpuNativeKernels.x8Bytes(in) : 0;
+        GemvScratch s = GemvScratch.of(xfBytes + xqBytes, rows * Float.BYTES);
+        MemorySegment xf = s.x().asSlice(0, (long) in * Float.BYTES), xq = int8 ? s.x().asSlice(xfBytes, xqBytes) : null;
+        MemorySegment.copy(x, 0, xf, ValueLayout.JAVA_FLOAT, 0, in);
+        if (int8) CpuNativeKernels.quantizeX8(xf, 1, in, xq);
         long rowBytes = 0;
         for (Tensor w : ws) rowBytes = Math.max(rowBytes, w.type().byteSize(in));
         long minRows = Math.max(1, MIN_CLAIM_BYTES / rowBytes), split = 2L * CpuParallel.threads();
@@ -101,7 +114,7 @@ public final class QuantizedGemv {
         Runnable claimRows = () -> {
             for (long from = nextRow.get(); from < rows; from = nextRow.get()) {
                 long to = Math.min(rows, from + Math.max(minRows, (rows - from) / split));
-                if (nextRow.compareAndSet(from, to)) fusedRows(s.x(), ws, start, in, s.y(), from, to);
+                if (nextRow.compareAndSet(from, to)) fusedRows(xf, xq, ws, start, in, s.y(), from, to);
             }
         };
         if (!GemvTeam.runOnAll(claimRows)) CpuParallel.forRange(CpuParallel.threads(), 1, (first, last) -> claimRows.run());
@@ -109,8 +122,11 @@ public final class QuantizedGemv {
         return true;
     }
 
-    /** Rows [from, to) of the weights taken end to end ({@code start[j]}: weight j's first row), through the C kernels. */
-    private static void fusedRows(MemorySegment x, Tensor[] ws, long[] start, int in, MemorySegment ys, long from, long to) {
+    /**
+     * Rows [from, to) of the weights taken end to end ({@code start[j]}: weight j's first row), through the C kernels;
+     * quantized weights take {@code xq} (the int8 activation) where it is not null.
+     */
+    private static void fusedRows(MemorySegment x, MemorySegment xq, Tensor[] ws, long[] start, int in, MemorySegment ys, long from, long to) {
         for (int j = 0; j < ws.length; j++) {
             long lo = Math.max(from, start[j]), hi = Math.min(to, start[j + 1]);
             if (lo >= hi) continue;
@@ -119,10 +135,31 @@ public final class QuantizedGemv {
             MemorySegment y = ys.asSlice(start[j] * Float.BYTES, (long) out * Float.BYTES);
             if (w.type() == TensorType.F32) {
                 CpuNativeKernels.gemvF32(x, 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
+            } else if (xq != null) {
+                CpuNativeKernels.gemvQuantizedX8(w.type() == TensorType.Q4_0, xq, 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
             } else {
                 CpuNativeKernels.gemvQuantized(w.type() == TensorType.Q4_0, x, 1, in, w.data(), out, (int) (lo - start[j]), (int) (hi - start[j]), y);
             }
         }
+    }
+
+    /**
+     * What a weight of {@code type} runs with when {@code requested} is asked for: {@link Activations#INT8} only for Q8_0
+     * and Q4_0 where the cpu's int8 dot-product kernels run ({@link CpuNativeKernels#int8DotUnavailabilityCause()}),
+     * else {@link Activations#FP32}.
+     */
+    public static Activations activationsInEffect(Activations requested, TensorType type) {
+        boolean int8 = requested == Activations.INT8 && (type == TensorType.Q8_0 || type == TensorType.Q4_0)
+                && CpuNativeKernels.int8DotUnavailabilityCause() == null;
+        return int8 ? Activations.INT8 : Activations.FP32;
+    }
+
+    /** "int8 activations", or "fp32 activations (int8 asked: this CPU lacks …)" where the request cannot be met. */
+    public static String describeActivations(Activations requested, TensorType type) {
+        Activations used = activationsInEffect(requested, type);
+        if (used == requested || !type.quantized()) return used + " activations";
+        String cause = CpuNativeKernels.int8DotUnavailabilityCause();
+        return used + " activations (" + requested + " asked: " + cause + ")";
     }
 
     /** The Java kernels only (the fallback, and what the tests compare the native one with). */

@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * GEMV over every tensor type, Java and native kernels, against fp64 sums over the values the weights stand for:
@@ -95,6 +96,71 @@ class QuantizedGemvTest {
             float[] nanX = x.clone();
             nanX[in - 1] = Float.NaN;
             QuantizedGemv.gemvFused(nanX, ws, ys);
+            for (float[] y : ys) for (int o = 0; o < y.length; o++) assertTrue(Float.isNaN(y[o]), "NaN in x must give NaN in y[" + o + "]");
+        }
+    }
+
+    /**
+     * Int8 activations ({@link Activations#INT8}, {@code native/cpu/gemv_quant_x8.c}): against fp64 sums over the dequantized
+     * weights and this test's own quantization of x (llama.cpp's: {@code d = max|x| / 127}, {@code q = rint(x · 127 / max|x|)}),
+     * within the fp32 summation bound; and against fp64 over the unquantized x, within that plus the quantization's
+     * {@code Σ_k (d_k / 2) · Σ_{j∈k} |w_j|}. Fused weights equal each weight alone, bit for bit; a NaN in x is NaN out.
+     */
+    @ParameterizedTest(name = "{0}: in {1}")
+    @CsvSource({"Q8_0, 2048", "Q4_0, 2048", "Q8_0, 96", "Q4_0, 32", "Q8_0, 8192", "Q4_0, 160"})
+    void int8_activations_match_fp64_within_the_quantization_bound(TensorType type, int in) {
+        String cause = CpuNativeKernels.int8DotUnavailabilityCause();
+        assumeTrue(cause == null, "int8-activation kernels do not run here: " + cause);
+        SplittableRandom r = new SplittableRandom(SEED);
+        int[] outs = {77, 13, 130};
+        float[] x = new float[in];
+        for (int i = 0; i < in; i++) x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 4 : 1));
+        float[] xHat = new float[in], blockScale = new float[in / 32];
+        for (int k = 0; k < in / 32; k++) {
+            float m = 0;
+            for (int j = 0; j < 32; j++) m = Math.max(m, Math.abs(x[32 * k + j]));
+            float inv = m > 0 ? 127f / m : 0f;
+            blockScale[k] = m / 127f;
+            for (int j = 0; j < 32; j++) xHat[32 * k + j] = blockScale[k] * (float) Math.rint(x[32 * k + j] * inv);
+        }
+        try (Arena arena = Arena.ofShared()) {
+            Tensor[] ws = new Tensor[outs.length];
+            float[][] values = new float[outs.length][];
+            for (int j = 0; j < outs.length; j++) {
+                float[] w = new float[outs[j] * in];
+                for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+                byte[] bytes = Quantize.encode(type, w);
+                MemorySegment data = arena.allocate(bytes.length, 64);
+                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+                ws[j] = new Tensor("w" + j, type, new long[]{outs[j], in}, data);
+                values[j] = ws[j].toFloats();
+            }
+            float[][] ys = new float[outs.length][];
+            for (int j = 0; j < outs.length; j++) ys[j] = new float[outs[j]];
+            assertTrue(QuantizedGemv.gemvFused(x, ws, ys, Activations.INT8));
+            for (int j = 0; j < outs.length; j++) {
+                for (int o = 0; o < outs[j]; o++) {
+                    double onHat = 0, onX = 0, magnitude = 0, quantization = 0;
+                    for (int i = 0; i < in; i++) {
+                        double w = values[j][o * in + i];
+                        onHat += w * xHat[i];
+                        onX += w * x[i];
+                        magnitude += Math.abs(w * xHat[i]);
+                        quantization += Math.abs(w) * blockScale[i / 32] / 2;
+                    }
+                    double summation = (in + 4) * Math.scalb(1.0, -24) * magnitude, got = ys[j][o];
+                    assertTrue(Math.abs(got - onHat) <= summation, type + " weight " + j + " row " + o + ", seed " + SEED + ": y = " + got
+                            + ", fp64 on the quantized x " + onHat + ", error " + Math.abs(got - onHat) + " > " + summation);
+                    assertTrue(Math.abs(got - onX) <= summation + quantization * (1 + 1e-6), type + " weight " + j + " row " + o + ", seed " + SEED
+                            + ": y = " + got + ", fp64 " + onX + ", error " + Math.abs(got - onX) + " > " + (summation + quantization));
+                }
+                float[][] alone = {new float[outs[j]]};
+                assertTrue(QuantizedGemv.gemvFused(x, new Tensor[]{ws[j]}, alone, Activations.INT8));
+                assertArrayEquals(alone[0], ys[j], "fused weight " + j + " differs from the same weight alone, seed " + SEED);
+            }
+            float[] nanX = x.clone();
+            nanX[in / 3] = Float.NaN;
+            QuantizedGemv.gemvFused(nanX, ws, ys, Activations.INT8);
             for (float[] y : ys) for (int o = 0; o < y.length; o++) assertTrue(Float.isNaN(y[o]), "NaN in x must give NaN in y[" + o + "]");
         }
     }
