@@ -1,27 +1,43 @@
 package dev.kiln.cli;
 
+import dev.kiln.attention.helix.HelixProcessGroups;
+import dev.kiln.collective.Communicators;
+import dev.kiln.collective.rendezvous.LaunchEnvironment;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.Generator;
 import dev.kiln.inference.model.Models;
+import dev.kiln.inference.model.RankAgreement;
 import dev.kiln.inference.model.Sampler;
 import dev.kiln.inference.quant.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code kiln generate}: text from a checkpoint (Kiln's char-GPT as written by {@code kiln train --save}, or a
- * Llama-family GGUF / safetensors file), streamed as it is produced, with time to first token and tokens/s.
+ * Llama-family GGUF / safetensors file), streamed as it is produced, with time to first token and tokens/s. With
+ * {@code --ranks processes} this process is one Helix rank of a job a launcher started (the same steps as
+ * {@link dev.kiln.inference.model.GenerateRankWorker}, which the tests start).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate text from a checkpoint (char-GPT safetensors from `kiln train --save`, Llama GGUF or safetensors); streams tokens, prints tokens/s.")
+        description = {"Generate text from a checkpoint (char-GPT safetensors from `kiln train --save`, Llama GGUF or safetensors); streams tokens, prints tokens/s.",
+                "Helix KVP x TPA ranks run as threads of this process (--ranks threads), or one rank per process (--ranks processes): "
+                        + "a launcher starts kvp x tpa copies of the same command and sets the rank, the world size (which must be kvp x tpa) "
+                        + "and rank 0's host. Every rank loads the checkpoint and runs the whole generation; the ranks check that they pick the "
+                        + "same token each time; rank 0 alone prints the text and the numbers. The world group meets at MASTER_PORT, each KVP "
+                        + "group at MASTER_PORT + 1 + its TPA index, all at MASTER_ADDR, so the first tpa ranks must run on rank 0's host. Examples:",
+                "  mpirun -np 4 -x MASTER_ADDR=127.0.0.1 ./kiln generate --ranks processes --kvp 2 --tpa 2 --model m.safetensors --prompt \"In the beginning\"",
+                "  srun -n 4 ./kiln generate --ranks processes --kvp 2 --tpa 2 --model m.safetensors     (MASTER_ADDR or the first host of the node list)",
+                "  for r in 0 1 2 3; do RANK=$r WORLD_SIZE=4 MASTER_ADDR=127.0.0.1 MASTER_PORT=29500 ./kiln generate --ranks processes --kvp 2 --tpa 2 --model m.safetensors & done; wait"})
 final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A .safetensors or .gguf checkpoint.")
     Path model;
@@ -41,11 +57,22 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--kvp", defaultValue = "1", description = "Helix KV-parallel ranks (emulated as threads; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kvp", defaultValue = "1", description = "Helix KV-parallel ranks (default: ${DEFAULT-VALUE}).")
     int kvp;
 
     @Option(names = "--tpa", defaultValue = "1", description = "Helix attention tensor-parallel ranks, dividing the KV heads (default: ${DEFAULT-VALUE}).")
     int tpa;
+
+    @Option(names = "--ranks", defaultValue = "threads", description = "threads: the kvp x tpa ranks are threads of this process; "
+            + "processes: this process is one rank of a job started by mpirun, srun or torchrun-style variables (default: ${DEFAULT-VALUE}).")
+    String ranks;
+
+    @Option(names = "--transport", defaultValue = "tcp", description = "Between rank processes: tcp (TCP rings) or nccl (NCCL on this rank's CUDA "
+            + "device LOCAL_RANK mod devices, data staged through it) (default: ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(names = "--timeout-s", defaultValue = "60", description = "How long rank processes wait for each other at the rendezvous (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
 
     @Option(names = "--hop-b", defaultValue = "off", description = "off; on needs micro-batches, and generate decodes one sequence (default: ${DEFAULT-VALUE}).")
     String hopB;
@@ -74,20 +101,40 @@ final class GenerateCommand implements Callable<Integer> {
             case "on" -> throw new IllegalArgumentException("--hop-b = on: HOP-B overlaps micro-batches, and generate decodes one sequence; allowed: off");
             default -> throw new IllegalArgumentException("--hop-b = '" + hopB + "'; allowed: on, off");
         }
+        boolean processes = switch (ranks) {
+            case "threads" -> false;
+            case "processes" -> true;
+            default -> throw new IllegalArgumentException("--ranks = '" + ranks + "'; allowed: threads, processes");
+        };
+        Communicators.Transport tr = Communicators.Transport.parse(transport);
         Activations acts = Activations.parse(activations);
         Sampler sampler = new Sampler(temperature, topP, seed);
-        PrintStream text = json ? System.err : System.out;
-        try (Device device = Devices.open(backend);
-             Models.Loaded m = Models.load(model, AttentionFactory.helix(device, kvp, tpa), cache, acts)) {
+        LaunchEnvironment env = null;
+        if (processes) {
+            HelixProcessGroups.checkTransport(tr);
+            env = LaunchEnvironment.detect();
+            HelixProcessGroups.checkWorldSize(env, kvp, tpa);
+        }
+        // Every rank process runs the whole generation; only rank 0 prints (the others' stdout stays empty).
+        boolean speaks = env == null || env.rank() == 0;
+        PrintStream silent = new PrintStream(OutputStream.nullOutputStream());
+        PrintStream text = !speaks ? silent : json ? System.err : System.out;
+        PrintStream info = speaks ? System.err : silent;
+        try (HelixProcessGroups groups = processes ? HelixProcessGroups.open(tr, env, kvp, tpa, Duration.ofSeconds(timeoutSeconds)) : null;
+             Device device = Devices.open(backend);
+             Models.Loaded m = Models.load(model, processes ? AttentionFactory.processes(device, groups) : AttentionFactory.helix(device, kvp, tpa), cache, acts);
+             RankAgreement agreement = processes ? new RankAgreement(groups.world()) : null) {
             if (m.tokenizer() == null) throw new IllegalArgumentException(model.getFileName() + ": the checkpoint has no tokenizer metadata (tokenizer.ggml.*)");
-            System.err.println("kiln generate: " + m.model().describe() + ", " + device.info().backend() + " backend");
+            info.println("kiln generate: " + m.model().describe() + ", " + device.info().backend() + " backend");
             text.print(prompt);
             text.flush();
             Generator.Stats s = new Generator(m.model(), m.tokenizer(), sampler).generate(prompt, tokens, (id, piece) -> {
+                if (agreement != null) agreement.check(id);
                 text.print(piece);
                 text.flush();
             });
             text.println();
+            if (!speaks) return 0;
             long bytes = m.model().weightBytesPerToken();
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
@@ -101,6 +148,7 @@ final class GenerateCommand implements Callable<Integer> {
                 out.put("contextShifts", s.contextShifts());
                 out.put("kvp", kvp);
                 out.put("tpa", tpa);
+                out.put("ranks", ranks);
                 System.out.println(Json.write(out));
             } else {
                 System.err.printf("kiln generate: %d prompt tokens, %d generated; time to first token %.3f s, decode %.1f tokens/s (%.1f MB of weights per token)%n",

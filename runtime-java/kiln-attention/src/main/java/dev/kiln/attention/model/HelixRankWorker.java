@@ -2,6 +2,7 @@ package dev.kiln.attention.model;
 
 import dev.kiln.attention.KvDtype;
 import dev.kiln.attention.helix.HelixMapping;
+import dev.kiln.attention.helix.HelixProcessGroups;
 import dev.kiln.collective.Communicator;
 import dev.kiln.collective.Communicators;
 import dev.kiln.collective.rendezvous.LaunchEnvironment;
@@ -22,9 +23,8 @@ import java.util.StringJoiner;
  * {@link HelixDecoder}, but meeting its peers over sockets instead of as threads. The job comes from the
  * launch environment (torchrun-style {@code RANK}, {@code WORLD_SIZE}, {@code MASTER_ADDR}, {@code MASTER_PORT},
  * see {@link LaunchEnvironment}); {@code WORLD_SIZE} must be {@code kvp × tpa}. Each rank opens the world group
- * (TCP ring at {@code MASTER_PORT}) and its KVP group (a second rendezvous at {@code MASTER_PORT + 1 + tpaRank},
- * master = the group's KVP rank 0, reached at {@code MASTER_ADDR}: so as written all ranks share one host, or the
- * first {@code tpa} ranks share the master's).
+ * and its KVP group as {@link HelixProcessGroups} does (TCP ring at {@code MASTER_PORT}, the KVP group at
+ * {@code MASTER_PORT + 1 + tpaRank}).
  *
  * <p>It decodes greedily from seeded first tokens ({@link #nextTokens}): rank 0 computes the logits, picks the
  * next tokens and broadcasts them. Rank 0 prints one {@link #STEP_PREFIX} line per step: the step, the tokens fed,
@@ -88,23 +88,15 @@ public final class HelixRankWorker {
         long seed = a.get("seed", Long::parseLong);
         Duration timeout = Duration.ofSeconds(a.get("timeout-s", Long::parseLong, 60L));
         Communicators.Transport transport = a.get("transport", Communicators.Transport::parse, Communicators.Transport.TCP);
-        if (transport != Communicators.Transport.TCP && transport != Communicators.Transport.NCCL) {
-            // udp is lossy (not exact) and mpi has no subgroup for the KVP groups here
-            throw new IllegalArgumentException("helix rank transport must be tcp or nccl, was '" + transport.name().toLowerCase(java.util.Locale.ROOT) + "'");
-        }
+        HelixProcessGroups.checkTransport(transport);
         HelixDecoder.Config c = config(s, kvp, tpa, a.get("append-block", Integer::parseInt), batch, steps, seed);
-        HelixMapping m = c.mapping();
-        if (env.worldSize() != m.size()) {
-            throw new IllegalArgumentException("WORLD_SIZE must be kvp × tpa = " + m.size() + ", was " + env.worldSize());
-        }
+        HelixProcessGroups.checkWorldSize(env, kvp, tpa);
         int rank = env.rank();
-        LaunchEnvironment kvpEnv = new LaunchEnvironment(env.launcher(), m.kvpRank(rank), kvp, env.masterAddr(),
-                env.masterPort() + 1 + m.tpaRank(rank));
         try (Arena arena = Arena.ofShared();
              Device device = Devices.open("cpu");
-             Communicator world = Communicators.open(transport, env, timeout);
-             Communicator kvpGroup = Communicators.open(transport, kvpEnv, timeout);
-             HelixRank me = new HelixRank(rank, c, device, world, kvpGroup)) {
+             HelixProcessGroups groups = HelixProcessGroups.open(transport, env, kvp, tpa, timeout);
+             HelixRank me = new HelixRank(rank, c, device, groups.world(), groups.kvpGroup())) {
+            Communicator world = groups.world();
             TiedEmbedding ends = new TiedEmbedding(arena, s, seed);
             SplittableRandom rnd = new SplittableRandom(seed);
             int[] tokens = firstTokens(s, batch, seed);

@@ -23,7 +23,7 @@ public final class CharGpt implements CausalLm {
     private final float[] wpe, lnfG, lnfB;
     private final Linear head;
     private final Block[] blocks;
-    private final Shard[][] shards;   // [rank][layer]
+    private final Shard[][] shards;   // [rank][layer], null for ranks held by other processes
     private final Arena shardMemory = Arena.ofShared();
     private int position;
 
@@ -55,7 +55,10 @@ public final class CharGpt implements CausalLm {
         this.attention = attention.create(c.layers(), shape, c.context(), (float) (1.0 / Math.sqrt(c.headDim())));
         HelixMapping m = this.attention.mapping();
         this.shards = new Shard[m.size()][c.layers()];
-        for (int r = 0; r < m.size(); r++) for (int l = 0; l < c.layers(); l++) shards[r][l] = shard(blocks[l], m, r);
+        for (int r = 0; r < m.size(); r++) {
+            if (!this.attention.holdsRank(r)) continue;   // a rank in another process: its shards are built there
+            for (int l = 0; l < c.layers(); l++) shards[r][l] = shard(blocks[l], m, r);
+        }
     }
 
     /** Rank r's slices: its TPA heads' rows of W_QKV (q, k and v each), its merged heads' columns of W_proj, 1/N of the MLP. */

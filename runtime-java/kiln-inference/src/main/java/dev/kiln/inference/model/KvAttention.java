@@ -5,8 +5,9 @@ import dev.kiln.attention.helix.HelixMapping;
 import java.util.function.IntConsumer;
 
 /**
- * Where a decoder step runs and how its attention is sharded: on one rank ({@link PagedKvAttention}) or on Helix
- * KVP × TPA emulated ranks ({@link HelixKvAttention}). A model runs its layers inside {@link #parallel}, once per rank
+ * Where a decoder step runs and how its attention is sharded: on one rank ({@link PagedKvAttention}), on Helix
+ * KVP × TPA emulated ranks ({@link HelixKvAttention}), or as one Helix rank of a job of processes
+ * ({@link ProcessKvAttention}). A model runs its layers inside {@link #parallel}, once per rank
  * of {@link #mapping()}: each rank projects the query and KV heads of its TPA slice, {@link #attend}s (appending its
  * KV where it owns the position, Kiln's split-KV decode kernel over its paged KV shard, the all-to-all of (O, LSE)
  * and the LSE merge), and receives the merged output of the heads it holds after the exchange
@@ -17,7 +18,13 @@ public interface KvAttention extends AutoCloseable {
     /** Who owns which heads, positions and FFN columns (1 × 1 on one rank). */
     HelixMapping mapping();
 
-    /** Runs {@code rankBody} once per rank (one thread per rank with several; a failing rank aborts the others). */
+    /**
+     * Whether this process runs {@code rank}'s body (every rank when the ranks are threads of this process; only its
+     * own when each rank is a process): the model builds weight shards for these ranks only.
+     */
+    default boolean holdsRank(int rank) { return true; }
+
+    /** Runs {@code rankBody} once per rank this process holds (one thread per rank with several; a failing rank aborts the others). */
     void parallel(IntConsumer rankBody);
 
     /** One layer of a decoder on one rank: updates that rank's residual stream {@code x} in place. */
@@ -28,7 +35,8 @@ public interface KvAttention extends AutoCloseable {
 
     /**
      * A decoder step's {@code layers} layers on every rank (inside {@link #parallel}), each rank on its own copy of
-     * the residual stream (the all-reduces keep the copies equal); returns rank 0's. {@code x} is left as it was.
+     * the residual stream (the all-reduces keep the copies equal); returns rank 0's (a process holding one rank of a
+     * job returns its own). {@code x} is left as it was.
      */
     default float[] acrossRanks(float[] x, int layers, LayerPass layer) {
         float[] result = new float[x.length];

@@ -28,7 +28,7 @@ public final class Llama implements CausalLm {
     private final Linear head;
     private final float[] outputNorm;
     private final Layer[] layers;
-    private final Shard[][] shards;   // [rank][layer]
+    private final Shard[][] shards;   // [rank][layer], null for ranks held by other processes
     private final Arena shardMemory = Arena.ofShared();
     private final double[] frequencies;
     private final int capacity;
@@ -81,7 +81,10 @@ public final class Llama implements CausalLm {
         this.attention = attention.create(c.layers(), shape, capacity, (float) (1.0 / Math.sqrt(hd)));
         HelixMapping m = this.attention.mapping();
         this.shards = new Shard[m.size()][c.layers()];
-        for (int r = 0; r < m.size(); r++) for (int l = 0; l < c.layers(); l++) shards[r][l] = shard(layers[l], m, r);
+        for (int r = 0; r < m.size(); r++) {
+            if (!this.attention.holdsRank(r)) continue;   // a rank in another process: its shards are built there
+            for (int l = 0; l < c.layers(); l++) shards[r][l] = shard(layers[l], m, r);
+        }
     }
 
     /** Rank r's slices: rows of W_Q/W_K/W_V for its TPA heads, W_O columns of its merged heads, 1/N of the FFN. */
