@@ -23,6 +23,9 @@ public record DecodeShape(int qHeads, int kvHeads, int kDim, int vDim, boolean l
     /** Llama-3-8B attention: 32 query heads, 8 KV heads, head dim 128. */
     public static DecodeShape gqa() { return new DecodeShape(32, 8, 128, 128, false); }
 
+    /** Llama-3.2-1B attention: 32 query heads, 8 KV heads, head dim 64. */
+    public static DecodeShape gqa64() { return new DecodeShape(32, 8, 64, 64, false); }
+
     public static DecodeShape mqa() { return new DecodeShape(32, 1, 128, 128, false); }
 
     public static DecodeShape mha() { return new DecodeShape(32, 32, 128, 128, false); }
@@ -33,10 +36,11 @@ public record DecodeShape(int qHeads, int kvHeads, int kDim, int vDim, boolean l
     public static DecodeShape named(String name) {
         return switch (name) {
             case "gqa" -> gqa();
+            case "gqa64" -> gqa64();
             case "mqa" -> mqa();
             case "mha" -> mha();
             case "mla" -> mla();
-            default -> throw new IllegalArgumentException("shape must be gqa, mqa, mha or mla, was '" + name + "'");
+            default -> throw new IllegalArgumentException("shape must be gqa, gqa64, mqa, mha or mla, was '" + name + "'");
         };
     }
 

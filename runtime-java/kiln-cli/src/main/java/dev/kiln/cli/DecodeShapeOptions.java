@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** The decode-attention shape options that {@code helix bench} and {@code helix device-bench} share (a picocli mixin). */
 final class DecodeShapeOptions {
-    @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shape", defaultValue = "gqa", description = "gqa (32q/8kv, D 128: Llama 3 8B), gqa64 (32q/8kv, D 64: Llama 3.2 1B), mqa, mha or mla (default: ${DEFAULT-VALUE}).")
     String shape;
 
     @Option(names = "--batch", defaultValue = "1", description = "Sequences (default: ${DEFAULT-VALUE}).")

@@ -138,6 +138,10 @@ final class SplitKvDecodeCpuDimMajor {
             for (g = 0; g < group; g += 2) {
                 for (int c = 0; c < dv; c += V_VECTORS * L) accumulate2x8(sc, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
             }
+        } else if (!bf16 && group % 2 == 0 && dv % (V_VECTORS / 2 * L) == 0) {   // 64-wide heads (Llama 3.2 1B)
+            for (g = 0; g < group; g += 2) {
+                for (int c = 0; c < dv; c += V_VECTORS / 2 * L) accumulate2x4(sc, g, n, vPool, vBase, vRowBytes, c, dv, h.acc);
+            }
         } else if (group % 4 == 0) {
             for (g = 0; g < group; g += 4) SplitKvDecodeCpu.accumulate4(sc, g, n, vPool, vBase, vRowBytes, dv, h.acc, bf16);
         } else if (bf16) {
@@ -266,6 +270,28 @@ final class SplitKvDecodeCpuDimMajor {
         addInto(a4, acc, o + 4 * L); addInto(a5, acc, o + 5 * L); addInto(a6, acc, o + 6 * L); addInto(a7, acc, o + 7 * L);
         addInto(b0, acc, o1); addInto(b1, acc, o1 + L); addInto(b2, acc, o1 + 2 * L); addInto(b3, acc, o1 + 3 * L);
         addInto(b4, acc, o1 + 4 * L); addInto(b5, acc, o1 + 5 * L); addInto(b6, acc, o1 + 6 * L); addInto(b7, acc, o1 + 7 * L);
+    }
+
+    /**
+     * {@link #accumulate2x8} over half as many vectors (V rows of whole 64-value segments): the same sum per output
+     * value (a tile total from zero, tokens in order, then added to {@code acc}), so the C kernel's bits too.
+     */
+    private static void accumulate2x4(float[] p, int g, int n, MemorySegment v, long base, long rowBytes, int c, int dv, float[] acc) {
+        int o = g * dv + c, o1 = o + dv, p0 = g * TILE, p1 = p0 + TILE;
+        long vb = (long) L * Float.BYTES, cb = (long) c * Float.BYTES;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int j = 0; j < n; j++) {
+            long r = base + j * rowBytes + cb;
+            FloatVector w = FloatVector.broadcast(F, p[p0 + j]), x = FloatVector.broadcast(F, p[p1 + j]);
+            FloatVector v0 = FloatVector.fromMemorySegment(F, v, r, LE); a0 = v0.fma(w, a0); b0 = v0.fma(x, b0);
+            FloatVector v1 = FloatVector.fromMemorySegment(F, v, r + vb, LE); a1 = v1.fma(w, a1); b1 = v1.fma(x, b1);
+            FloatVector v2 = FloatVector.fromMemorySegment(F, v, r + 2 * vb, LE); a2 = v2.fma(w, a2); b2 = v2.fma(x, b2);
+            FloatVector v3 = FloatVector.fromMemorySegment(F, v, r + 3 * vb, LE); a3 = v3.fma(w, a3); b3 = v3.fma(x, b3);
+        }
+        addInto(a0, acc, o); addInto(a1, acc, o + L); addInto(a2, acc, o + 2 * L); addInto(a3, acc, o + 3 * L);
+        addInto(b0, acc, o1); addInto(b1, acc, o1 + L); addInto(b2, acc, o1 + 2 * L); addInto(b3, acc, o1 + 3 * L);
     }
 
     /*

@@ -19,11 +19,12 @@ final class SplitKvDecodeCpuNative {
     private SplitKvDecodeCpuNative() {}
 
     /**
-     * Whether the native kernel takes these arguments: groups of 4 query heads and value rows of whole 128-value
-     * segments (where the Java kernel runs its 2×8 V loops, whose roundings the C repeats), AVX-512.
+     * Whether the native kernel takes these arguments: groups of 4 query heads and value rows of whole 64-value
+     * segments for fp32 (where the Java kernel runs its 2×8 or 2×4 V loops, whose roundings the C repeats) or
+     * 128-value ones for bf16 (its paired loops), AVX-512.
      */
     static boolean takes(DecodeArgs a) {
-        return CpuNativeKernels.isAvailable() && L == 16 && a.group() % 4 == 0 && a.dv() % 128 == 0;
+        return CpuNativeKernels.isAvailable() && L == 16 && a.group() % 4 == 0 && a.dv() % (a.bf16() ? 128 : 64) == 0;
     }
 
     static void run(DecodeArgs a) {
