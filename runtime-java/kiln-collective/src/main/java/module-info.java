@@ -16,7 +16,7 @@ module dev.kiln.collective {
     exports dev.kiln.collective.rendezvous;
 
     exports dev.kiln.collective.wire to dev.kiln.train, dev.kiln.cli;
-    exports dev.kiln.collective.netlab to dev.kiln.train, dev.kiln.cli, dev.kiln.attention;
+    exports dev.kiln.collective.netlab to dev.kiln.train, dev.kiln.cli, dev.kiln.attention, dev.kiln.inference;
     exports dev.kiln.collective.telemetry;
     exports dev.kiln.collective.bench to dev.kiln.cli;
     exports dev.kiln.collective.nccl;

@@ -32,14 +32,19 @@ class CharGptProcessRanksTest {
     static final String PROMPT = "And Moses";
     static final int TOKENS = 40;
 
-    @Test
-    void greedy_generation_with_processes_as_ranks_equals_one_rank(@TempDir Path dir) throws Exception {
+    /** CharGptGenerateTest's char-GPT, trained in process and saved as {@code dir/chargpt.safetensors}. */
+    static Path trainedModel(Path dir) throws Exception {
         CharCorpus corpus = new CharCorpus(CharGptGenerateTest.text(60_000, CharGptGenerateTest.SEED), 0.1);
         TrainRunner runner = TrainRunner.inProcess(corpus);
         runner.run(new RunSpec(CharGptGenerateTest.PRESET, 1, 0.0, LossPolicy.RELIABLE, CharGptGenerateTest.SEED), step -> { });
         Path file = dir.resolve("chargpt.safetensors");
         CharGptExport.write(file, new ParameterLayout(CharGptGenerateTest.PRESET.model(corpus.vocabSize())), runner.lastParameters(), corpus.vocabulary());
+        return file;
+    }
 
+    @Test
+    void greedy_generation_with_processes_as_ranks_equals_one_rank(@TempDir Path dir) throws Exception {
+        Path file = trainedModel(dir);
         List<GenerateRankWorker.Step> want;
         String text;
         try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(file, AttentionFactory.singleRank(cpu))) {

@@ -9,10 +9,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Starts a Helix generation as {@code kvp × tpa} worker JVMs ({@link GenerateRankWorker}) on loopback with torchrun's
- * variables, as HelixRankWorkerTest starts its decode ranks, and compares what every rank generated with the
- * one-rank in-process generation.
+ * variables, or on simulated hosts with any launcher's, as HelixRankWorkerTest starts its decode ranks, and compares
+ * what every rank generated with the one-rank in-process generation.
  */
 public final class RankProcesses {
     private RankProcesses() {}
@@ -35,10 +37,28 @@ public final class RankProcesses {
     public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens,
                                                                Map<String, String> extraEnv, List<String> extraArgs) throws Exception {
         int n = kvp * tpa, port = freePorts(1 + tpa);
+        return generate(model, kvp, tpa, prompt, tokens, r -> List.of(), r -> {
+            Map<String, String> env = new HashMap<>(Map.of("RANK", Integer.toString(r), "WORLD_SIZE", Integer.toString(n),
+                    "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port)));
+            env.putAll(extraEnv);
+            return env;
+        }, extraArgs);
+    }
+
+    /**
+     * The same with rank r's command after {@code prefixOf(r)} (a simulated host's {@code ip netns exec}, say) and
+     * {@code envOf(r)} as its only launcher variables (torchrun's, srun's, ...): every inherited launcher variable is
+     * removed first, so what a rank sees is what {@code envOf} says.
+     */
+    public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens,
+                                                               IntFunction<List<String>> prefixOf, IntFunction<Map<String, String>> envOf,
+                                                               List<String> extraArgs) throws Exception {
+        int n = kvp * tpa;
         List<Process> children = new ArrayList<>();
         try {
             for (int r = 0; r < n; r++) {
-                List<String> cmd = WorkerJvm.command(GenerateRankWorker.class, List.of("-Xmx256m", "-XX:+UseSerialGC"));
+                List<String> cmd = new ArrayList<>(prefixOf.apply(r));
+                cmd.addAll(WorkerJvm.command(GenerateRankWorker.class, List.of("-Xmx256m", "-XX:+UseSerialGC")));
                 cmd.addAll(List.of("--model", model.toString(), "--kvp", Integer.toString(kvp), "--tpa", Integer.toString(tpa),
                         "--prompt", prompt, "--tokens", Integer.toString(tokens), "--temperature", "0", "--timeout-s", "60"));
                 cmd.addAll(extraArgs);
@@ -46,9 +66,7 @@ public final class RankProcesses {
                 Map<String, String> env = pb.environment();
                 env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("SLURM_") || k.startsWith("MASTER_")
                         || List.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "KILN_IFACE").contains(k));
-                env.putAll(Map.of("RANK", Integer.toString(r), "WORLD_SIZE", Integer.toString(n), "MASTER_ADDR", "127.0.0.1",
-                        "MASTER_PORT", Integer.toString(port)));
-                env.putAll(extraEnv);
+                env.putAll(envOf.apply(r));
                 children.add(pb.start());
             }
             // Every rank's stdout is drained as it runs: a rank blocked on a full pipe would stall the others' collectives.
