@@ -260,8 +260,9 @@ class LlamaCheckpointTest {
             // Not bit for bit even for the same bytes: GGUF's permuted Q/K rows put each head's dims in another order, so q·k sums in another order.
             for (int j = 0; j < VOCAB; j++) assertEquals(fromSt[t][j], fromGguf[t][j], 1e-5 * scale, "GGUF vs safetensors, position " + t);
         }
-        System.out.printf("tiny llama %s%s: worst |kiln - fp64| / max|logit| = %.2e with fp32 activations; %s: %.2e against fp64 rounding the same way"
-                + " (whose rounding moved it by %.2e)%n", type, tied ? " (tied)" : "", worst, QuantizedGemv.describeActivations(Activations.INT8, type), worstInt8, rounding);
+        String int8Line = int8InEffect ? String.format("; int8 activations: %.2e against fp64 rounding the same way (whose rounding moved it by %.2e)",
+                worstInt8, rounding) : type.quantized() ? "; int8 asked, ran " + QuantizedGemv.describeActivations(Activations.INT8, type) : "";
+        System.out.printf("tiny llama %s%s: worst |kiln - fp64| / max|logit| = %.2e with fp32 activations%s%n", type, tied ? " (tied)" : "", worst, int8Line);
     }
 
     /** Generation through the public path (tokenizer from GGUF metadata, Generator): Helix ranks give one rank's tokens. */
