@@ -28,7 +28,7 @@ final class DecodeBenchCommand implements Callable<Integer> {
     List<String> types;
 
     @Option(names = "--activations", split = ",", defaultValue = "int8", description = "How q8_0/q4_0 weights take their activations: "
-            + "int8 (quantized per block of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI) or fp32; a list runs each (default: ${DEFAULT-VALUE}).")
+            + "int8 (quantized per block of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI; fp32 where the cpu lacks VNNI, as the activations column says) or fp32; a list runs each (default: ${DEFAULT-VALUE}).")
     List<String> activations;
 
     @Option(names = "--steps", defaultValue = "15", description = "Timed decode steps per type (default: ${DEFAULT-VALUE}).")

@@ -84,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
     int cache;
 
     @Option(names = "--activations", defaultValue = "int8", description = "How q8_0/q4_0 weights take their activations: int8 (quantized per block "
-            + "of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI) or fp32 (exact up to fp32 sums, slower) (default: ${DEFAULT-VALUE}).")
+            + "of 32 as llama.cpp does; int8 dot products, AVX-512 VNNI; fp32 where the cpu lacks VNNI, as the first line says) or fp32 (exact up to fp32 sums, slower) (default: ${DEFAULT-VALUE}).")
     String activations;
 
     @Option(names = "--json", description = "Print the numbers as JSON on stdout (the text goes to stderr).")
