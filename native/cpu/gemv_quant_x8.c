@@ -41,7 +41,15 @@ void kiln_quantize_x8(const float *x, int32_t batch, int32_t in, uint8_t *xq) {
             float m = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
             /* x * 0 is NaN exactly where x is NaN or infinite (max would drop a NaN); the sum carries it into d. */
             float nonFinite = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_mul_ps(lo, zero), _mm512_mul_ps(hi, zero)));
-            __m512 inv = _mm512_set1_ps(m > 0 ? 127.0f / m : 0.0f);
+            /* 127 / m overflows for m below about 3.7e-37: such a block is first scaled by 2^64 (exact), which leaves
+             * x * 127 / m, and so q, as it would be without the overflow. */
+            int tiny = m < 0x1p-100f;
+            float ms = tiny ? m * 0x1p64f : m;
+            __m512 inv = _mm512_set1_ps(ms > 0 ? 127.0f / ms : 0.0f);
+            if (tiny) {
+                lo = _mm512_mul_ps(lo, _mm512_set1_ps(0x1p64f));
+                hi = _mm512_mul_ps(hi, _mm512_set1_ps(0x1p64f));
+            }
             __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, inv)), qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, inv));
             _mm_storeu_si128((__m128i *) (q + 32 * k), _mm512_cvtsepi32_epi8(qlo));
             _mm_storeu_si128((__m128i *) (q + 32 * k + 16), _mm512_cvtsepi32_epi8(qhi));

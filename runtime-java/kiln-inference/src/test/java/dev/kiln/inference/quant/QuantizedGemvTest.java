@@ -115,13 +115,16 @@ class QuantizedGemvTest {
         int[] outs = {77, 13, 130};
         float[] x = new float[in];
         for (int i = 0; i < in; i++) x[i] = (float) (r.nextGaussian() * (i % 7 == 0 ? 4 : 1));
+        // The last block: values near the bottom of fp32's range (some subnormal), where 127 / max|x| overflows; a block of zeros before it.
+        for (int j = 0; j < 32; j++) x[in - 32 + j] = (float) (r.nextGaussian() * 1e-38);
+        if (in >= 64) java.util.Arrays.fill(x, in - 64, in - 32, 0f);
         float[] xHat = new float[in], blockScale = new float[in / 32];
         for (int k = 0; k < in / 32; k++) {
-            float m = 0;
+            double m = 0;
             for (int j = 0; j < 32; j++) m = Math.max(m, Math.abs(x[32 * k + j]));
-            float inv = m > 0 ? 127f / m : 0f;
-            blockScale[k] = m / 127f;
-            for (int j = 0; j < 32; j++) xHat[32 * k + j] = blockScale[k] * (float) Math.rint(x[32 * k + j] * inv);
+            blockScale[k] = (float) m / 127f;
+            // q = rint(x · 127 / max|x|), here in fp64, where 127 / max|x| cannot overflow
+            for (int j = 0; j < 32; j++) xHat[32 * k + j] = m == 0 ? 0 : blockScale[k] * (float) Math.rint((float) (x[32 * k + j] * 127 / m));
         }
         try (Arena arena = Arena.ofShared()) {
             Tensor[] ws = new Tensor[outs.length];
@@ -148,7 +151,10 @@ class QuantizedGemvTest {
                         magnitude += Math.abs(w * xHat[i]);
                         quantization += Math.abs(w) * blockScale[i / 32] / 2;
                     }
-                    double summation = (in + 4) * Math.scalb(1.0, -24) * magnitude, got = ys[j][o];
+                    // fp32 sums, plus where a block's scale d_w·d_x is subnormal (the tiny block) its absolute rounding,
+                    // 2⁻¹⁴⁹ times the block's integer dot product and correction term (at most 2·32·255·127 each)
+                    double underflow = in / 32 * 2.0 * 32 * 255 * 127 * Math.scalb(1.0, -149);
+                    double summation = (in + 4) * Math.scalb(1.0, -24) * magnitude + underflow, got = ys[j][o];
                     assertTrue(Math.abs(got - onHat) <= summation, type + " weight " + j + " row " + o + ", seed " + SEED + ": y = " + got
                             + ", fp64 on the quantized x " + onHat + ", error " + Math.abs(got - onHat) + " > " + summation);
                     assertTrue(Math.abs(got - onX) <= summation + quantization * (1 + 1e-6), type + " weight " + j + " row " + o + ", seed " + SEED
