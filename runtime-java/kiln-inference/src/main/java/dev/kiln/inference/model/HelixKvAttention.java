@@ -3,12 +3,10 @@ package dev.kiln.inference.model;
 import dev.kiln.attention.DecodeShape;
 import dev.kiln.attention.KvDtype;
 import dev.kiln.attention.PagedKvCache;
-import dev.kiln.attention.SplitKvDecodeAttention;
 import dev.kiln.attention.helix.HelixAttentionExchange;
 import dev.kiln.attention.helix.HelixMapping;
 import dev.kiln.attention.helix.RankThreads;
 import dev.kiln.collective.inproc.InProcessGroup;
-import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 
 import java.lang.foreign.Arena;
@@ -82,31 +80,8 @@ public final class HelixKvAttention implements KvAttention {
 
     @Override
     public void attend(int r, int layer, float[] q, float[] k, float[] v, int position, float[] out) {
-        int dv = shape.vDim(), lq = m.qHeadsPerRank();
-        PagedKvCache cache = caches[r][layer];
-        int kvpRank = m.kvpRank(r);
-        if (cache.length(0) != m.tokensOn(kvpRank, position)) {
-            throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + r);
-        }
-        HelixAttentionExchange ex = exchanges[r];
-        try (Arena a = Arena.ofConfined()) {
-            if (m.kvOwner(position) == kvpRank) cache.append(0, a.allocateFrom(ValueLayout.JAVA_FLOAT, k), a.allocateFrom(ValueLayout.JAVA_FLOAT, v), 1);
-            if (cache.length(0) == 0) {
-                // No position here yet: the empty state (O = 0, LSE = −∞), the merge's identity.
-                MemorySegment lse = a.allocate((long) lq * Float.BYTES);
-                for (int h = 0; h < lq; h++) lse.setAtIndex(ValueLayout.JAVA_FLOAT, h, Float.NEGATIVE_INFINITY);
-                ex.pack(a.allocate((long) lq * dv * Float.BYTES), lse);
-            } else {
-                try (Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, q));
-                     SplitKvDecodeAttention.Result res = SplitKvDecodeAttention.attend(qb, cache, scale, 0)) {
-                    ex.pack(res.output(), res.lse());
-                }
-            }
-        }
-        ex.exchange(kvpGroups[m.tpaRank(r)].rank(kvpRank));
-        MemorySegment merged = ex.merge();
-        int count = m.mergedHeadCount(r);
-        if (count > 0) MemorySegment.copy(merged, ValueLayout.JAVA_FLOAT, 0, out, 0, count * dv);
+        HelixRankAttention.attend(device, m, r, caches[r][layer], shape.vDim(), scale, exchanges[r], kvpGroups[m.tpaRank(r)].rank(m.kvpRank(r)),
+                q, k, v, position, out);
     }
 
     /** The in-process all-reduce over all N ranks (each rank sums in rank order, so every rank gets the same bits). */

@@ -3,12 +3,10 @@ package dev.kiln.inference.model;
 import dev.kiln.attention.DecodeShape;
 import dev.kiln.attention.KvDtype;
 import dev.kiln.attention.PagedKvCache;
-import dev.kiln.attention.SplitKvDecodeAttention;
 import dev.kiln.attention.helix.HelixAttentionExchange;
 import dev.kiln.attention.helix.HelixMapping;
 import dev.kiln.attention.helix.HelixProcessGroups;
 import dev.kiln.collective.Communicator;
-import dev.kiln.device.Buffer;
 import dev.kiln.device.Device;
 
 import java.lang.foreign.Arena;
@@ -102,29 +100,7 @@ public final class ProcessKvAttention implements KvAttention {
     @Override
     public void attend(int r, int layer, float[] q, float[] k, float[] v, int position, float[] out) {
         if (r != rank) throw new IllegalArgumentException("rank = " + r + "; this process is rank " + rank);
-        int dv = local.vDim(), lq = m.qHeadsPerRank(), kvpRank = m.kvpRank(rank);
-        PagedKvCache cache = caches[layer];
-        if (cache.length(0) != m.tokensOn(kvpRank, position)) {
-            throw new IllegalArgumentException("position " + position + " does not follow the positions cached on rank " + rank);
-        }
-        try (Arena a = Arena.ofConfined()) {
-            if (m.kvOwner(position) == kvpRank) cache.append(0, a.allocateFrom(ValueLayout.JAVA_FLOAT, k), a.allocateFrom(ValueLayout.JAVA_FLOAT, v), 1);
-            if (cache.length(0) == 0) {
-                // No position here yet: the empty state (O = 0, LSE = −∞), the merge's identity.
-                MemorySegment lse = a.allocate((long) lq * Float.BYTES);
-                for (int h = 0; h < lq; h++) lse.setAtIndex(ValueLayout.JAVA_FLOAT, h, Float.NEGATIVE_INFINITY);
-                exchange.pack(a.allocate((long) lq * dv * Float.BYTES), lse);
-            } else {
-                try (Buffer qb = device.upload(a.allocateFrom(ValueLayout.JAVA_FLOAT, q));
-                     SplitKvDecodeAttention.Result res = SplitKvDecodeAttention.attend(qb, cache, scale, 0)) {
-                    exchange.pack(res.output(), res.lse());
-                }
-            }
-        }
-        exchange.exchange(kvpGroup);
-        MemorySegment merged = exchange.merge();
-        int count = m.mergedHeadCount(rank);
-        if (count > 0) MemorySegment.copy(merged, ValueLayout.JAVA_FLOAT, 0, out, 0, count * dv);
+        HelixRankAttention.attend(device, m, rank, caches[layer], local.vDim(), scale, exchange, kvpGroup, q, k, v, position, out);
     }
 
     /** The world group's all-reduce (a ring: every rank receives the same reduced bits). */

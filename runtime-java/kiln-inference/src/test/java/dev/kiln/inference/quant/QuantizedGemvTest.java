@@ -70,17 +70,9 @@ class QuantizedGemvTest {
         float[] x = new float[in];
         for (int i = 0; i < in; i++) x[i] = (float) r.nextGaussian();
         try (Arena arena = Arena.ofShared()) {
-            Tensor[] ws = new Tensor[outs.length];
+            Tensor[] ws = gaussianWeights(type, outs, in, r, arena);
             float[][] values = new float[outs.length][];
-            for (int j = 0; j < outs.length; j++) {
-                float[] w = new float[outs[j] * in];
-                for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-                byte[] bytes = Quantize.encode(type, w);
-                MemorySegment data = arena.allocate(bytes.length, 64);
-                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-                ws[j] = new Tensor("w" + j, type, new long[]{outs[j], in}, data);
-                values[j] = ws[j].toFloats();
-            }
+            for (int j = 0; j < outs.length; j++) values[j] = ws[j].toFloats();   // the values the encoding stands for
             float[][] ys = new float[outs.length][];
             for (int j = 0; j < outs.length; j++) ys[j] = new float[outs[j]];
             boolean fused = QuantizedGemv.gemvFused(x, ws, ys);
@@ -127,17 +119,9 @@ class QuantizedGemvTest {
             for (int j = 0; j < 32; j++) xHat[32 * k + j] = m == 0 ? 0 : blockScale[k] * (float) Math.rint((float) (x[32 * k + j] * 127 / m));
         }
         try (Arena arena = Arena.ofShared()) {
-            Tensor[] ws = new Tensor[outs.length];
+            Tensor[] ws = gaussianWeights(type, outs, in, r, arena);
             float[][] values = new float[outs.length][];
-            for (int j = 0; j < outs.length; j++) {
-                float[] w = new float[outs[j] * in];
-                for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-                byte[] bytes = Quantize.encode(type, w);
-                MemorySegment data = arena.allocate(bytes.length, 64);
-                MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
-                ws[j] = new Tensor("w" + j, type, new long[]{outs[j], in}, data);
-                values[j] = ws[j].toFloats();
-            }
+            for (int j = 0; j < outs.length; j++) values[j] = ws[j].toFloats();   // the values the encoding stands for
             float[][] ys = new float[outs.length][];
             for (int j = 0; j < outs.length; j++) ys[j] = new float[outs[j]];
             assertTrue(QuantizedGemv.gemvFused(x, ws, ys, Activations.INT8));
@@ -207,6 +191,20 @@ class QuantizedGemvTest {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /** Weights {@code [outs[j]][in]} of Gaussian values encoded in {@code type}, in native memory as a checkpoint maps them. */
+    private static Tensor[] gaussianWeights(TensorType type, int[] outs, int in, SplittableRandom r, Arena arena) {
+        Tensor[] ws = new Tensor[outs.length];
+        for (int j = 0; j < outs.length; j++) {
+            float[] w = new float[outs[j] * in];
+            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+            byte[] bytes = Quantize.encode(type, w);
+            MemorySegment data = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            ws[j] = new Tensor("w" + j, type, new long[]{outs[j], in}, data);
+        }
+        return ws;
     }
 
     private static void check(String which, float[] y, float[] x, float[] w, int batch, int in, int out, TensorType type) {
