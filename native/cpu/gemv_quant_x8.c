@@ -24,10 +24,9 @@
  */
 #define PREFETCH_BYTES 2048
 
-/* The quantized activation of `in` values (a multiple of 32): int8 q[in] | float d[in / 32] | float sum_q[in / 32]. */
+/* The quantized activation of `in` values (a multiple of 32): int8 q[in] | float d[in / 32] | float sum_q[in / 32]
+ * (CpuNativeKernels.x8Bytes). */
 static inline long x8_bytes(int32_t in) { return (long) in + 8L * (in / 32); }
-
-int64_t kiln_activation_x8_bytes(int32_t in) { return x8_bytes(in); }
 
 /* Quantizes `batch` rows of x [batch][in] into xq [batch][x8_bytes(in)]. */
 void kiln_quantize_x8(const float *x, int32_t batch, int32_t in, uint8_t *xq) {
