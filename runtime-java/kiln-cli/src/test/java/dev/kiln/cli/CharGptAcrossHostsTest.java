@@ -1,13 +1,9 @@
 package dev.kiln.cli;
 
 import dev.kiln.collective.netlab.SimulatedHosts;
-import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
 import dev.kiln.inference.RankProcesses;
-import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.GenerateRankWorker;
-import dev.kiln.inference.model.Models;
-import dev.kiln.inference.model.Sampler;
+import dev.kiln.inference.quant.Activations;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +29,7 @@ class CharGptAcrossHostsTest {
         String cause = SimulatedHosts.unavailabilityCause();
         Assumptions.assumeTrue(cause == null, "generate across simulated hosts skipped: " + cause);
         Path file = CharGptProcessRanksTest.trainedModel(dir);
-        List<GenerateRankWorker.Step> want;
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(file, AttentionFactory.singleRank(cpu))) {
-            want = GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), CharGptProcessRanksTest.PROMPT,
-                    CharGptProcessRanksTest.TOKENS, id -> { });
-        }
+        List<GenerateRankWorker.Step> want = RankProcesses.oneRank(file, Activations.FP32, CharGptProcessRanksTest.PROMPT, CharGptProcessRanksTest.TOKENS);
         assertEquals(CharGptProcessRanksTest.TOKENS, want.size());
         try (SimulatedHosts hosts = SimulatedHosts.create(HOSTS)) {
             String what = "seed " + CharGptGenerateTest.SEED + ", KVP 2 x TPA 2 on 2 simulated hosts x 2 ranks (torchrun, MASTER_ADDR " + hosts.hostName(0) + ")";

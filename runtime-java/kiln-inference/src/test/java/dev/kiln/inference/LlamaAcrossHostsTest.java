@@ -1,12 +1,7 @@
 package dev.kiln.inference;
 
 import dev.kiln.collective.netlab.SimulatedHosts;
-import dev.kiln.device.Device;
-import dev.kiln.device.Devices;
-import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.GenerateRankWorker;
-import dev.kiln.inference.model.Models;
-import dev.kiln.inference.model.Sampler;
 import dev.kiln.inference.quant.Activations;
 import dev.kiln.inference.tensor.TensorType;
 import org.junit.jupiter.api.Assumptions;
@@ -39,11 +34,7 @@ class LlamaAcrossHostsTest {
         String cause = SimulatedHosts.unavailabilityCause();
         Assumptions.assumeTrue(cause == null, "generate across simulated hosts skipped: " + cause);
         Path gguf = LlamaCheckpointTest.build(TensorType.Q8_0, dir).gguf();
-        List<GenerateRankWorker.Step> want;
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu), Integer.MAX_VALUE, Activations.FP32)) {
-            want = GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), LlamaProcessRanksTest.PROMPT,
-                    LlamaProcessRanksTest.TOKENS, id -> { });
-        }
+        List<GenerateRankWorker.Step> want = RankProcesses.oneRank(gguf, Activations.FP32, LlamaProcessRanksTest.PROMPT, LlamaProcessRanksTest.TOKENS);
         assertEquals(LlamaProcessRanksTest.TOKENS, want.size());
         try (SimulatedHosts hosts = SimulatedHosts.create(HOSTS)) {
             IntFunction<Map<String, String>> torchrun = r -> Map.of("RANK", Integer.toString(r), "WORLD_SIZE", Integer.toString(KVP * TPA),

@@ -72,10 +72,7 @@ class LlamaProcessRanksTest {
             assertTrue(cc.waitFor(60, TimeUnit.SECONDS) && cc.exitValue() == 0, lib[0] + " did not compile:\n" + out);
         }
         Path gguf = LlamaCheckpointTest.build(TensorType.Q8_0, dir).gguf();
-        List<GenerateRankWorker.Step> want;
-        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(gguf, AttentionFactory.singleRank(cpu), Integer.MAX_VALUE, Activations.FP32)) {
-            want = GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), PROMPT, TOKENS, id -> { });
-        }
+        List<GenerateRankWorker.Step> want = RankProcesses.oneRank(gguf, Activations.FP32, PROMPT, TOKENS);
         String what = "seed " + LlamaCheckpointTest.SEED + ", KVP 2 x TPA 1 processes over NCCL stand-ins";
         double worst = RankProcesses.assertSameAsOneRank(want, RankProcesses.generate(gguf, 2, 1, PROMPT, TOKENS,
                 Map.of("LD_LIBRARY_PATH", dir.toString()), List.of("--transport", "nccl", "--activations", "fp32")), what);

@@ -1,11 +1,17 @@
 package dev.kiln.inference;
 
 import dev.kiln.collective.rendezvous.WorkerJvm;
+import dev.kiln.device.Device;
+import dev.kiln.device.Devices;
+import dev.kiln.device.testing.FreePorts;
+import dev.kiln.inference.model.AttentionFactory;
 import dev.kiln.inference.model.GenerateRankWorker;
+import dev.kiln.inference.model.Models;
+import dev.kiln.inference.model.Sampler;
+import dev.kiln.inference.quant.Activations;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public final class RankProcesses {
     private RankProcesses() {}
 
+    /** The reference: greedy generation of {@code model} on one rank in this process, the steps the workers print. */
+    public static List<GenerateRankWorker.Step> oneRank(Path model, Activations activations, String prompt, int tokens) throws IOException {
+        try (Device cpu = Devices.open("cpu"); Models.Loaded m = Models.load(model, AttentionFactory.singleRank(cpu), Integer.MAX_VALUE, activations)) {
+            return GenerateRankWorker.generate(m.model(), m.tokenizer(), new Sampler(0, 1, 1), prompt, tokens, id -> { });
+        }
+    }
+
     /** {@code [rank]}: the steps each rank printed, after all exited with status 0 within the timeout. */
     public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens) throws Exception {
         return generate(model, kvp, tpa, prompt, tokens, Map.of(), List.of());
@@ -36,7 +49,7 @@ public final class RankProcesses {
     /** The same with {@code extraEnv} in every worker's environment and {@code extraArgs} after its arguments. */
     public static List<List<GenerateRankWorker.Step>> generate(Path model, int kvp, int tpa, String prompt, int tokens,
                                                                Map<String, String> extraEnv, List<String> extraArgs) throws Exception {
-        int n = kvp * tpa, port = freePorts(1 + tpa);
+        int n = kvp * tpa, port = FreePorts.run(1 + tpa);
         return generate(model, kvp, tpa, prompt, tokens, r -> List.of(), r -> {
             Map<String, String> env = new HashMap<>(Map.of("RANK", Integer.toString(r), "WORLD_SIZE", Integer.toString(n),
                     "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port)));
@@ -127,24 +140,4 @@ public final class RankProcesses {
         return worst;
     }
 
-    /** A port p with p .. p + count - 1 free now (world rendezvous, then one per KVP group). */
-    static int freePorts(int count) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0)) {
-                p = s.getLocalPort();
-            }
-            if (p + count > 65535) continue;
-            boolean free = true;
-            for (int i = 1; i < count && free; i++) {
-                try (ServerSocket s = new ServerSocket(p + i)) {
-                    free = true;
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) return p;
-        }
-        throw new IOException("no run of " + count + " free loopback ports found");
-    }
 }

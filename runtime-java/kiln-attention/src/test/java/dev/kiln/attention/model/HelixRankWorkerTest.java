@@ -2,6 +2,7 @@ package dev.kiln.attention.model;
 
 import dev.kiln.collective.netlab.SimulatedHosts;
 import dev.kiln.collective.rendezvous.WorkerJvm;
+import dev.kiln.device.testing.FreePorts;
 import dev.kiln.device.Device;
 import dev.kiln.device.Devices;
 import org.junit.jupiter.api.Assumptions;
@@ -9,9 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ class HelixRankWorkerTest {
     @Test
     void helix_decode_over_processes_equals_the_single_rank_decode_token_for_token() throws Exception {
         long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
-        int port = freePorts(1 + TPA);
+        int port = FreePorts.run(1 + TPA);
         check(seed, launch(seed, r -> List.of(), r -> torchrun(r, "127.0.0.1", port), List.of()), "loopback");
     }
 
@@ -61,7 +60,7 @@ class HelixRankWorkerTest {
             assertTrue(cc.waitFor(60, TimeUnit.SECONDS) && cc.exitValue() == 0, lib[0] + " did not compile:\n" + out);
         }
         long seed = Long.getLong("kiln.test.seed", System.nanoTime()); // -Dkiln.test.seed=N pins it
-        int port = freePorts(1 + TPA);
+        int port = FreePorts.run(1 + TPA);
         check(seed, launch(seed, r -> List.of(), r -> {
             Map<String, String> env = new java.util.HashMap<>(torchrun(r, "127.0.0.1", port));
             env.put("LD_LIBRARY_PATH", libs.toString());
@@ -163,27 +162,6 @@ class HelixRankWorkerTest {
         } finally {
             children.forEach(Process::destroyForcibly);
         }
-    }
-
-    /** A port p with p .. p + count - 1 free now (world rendezvous, then one per KVP group). */
-    private static int freePorts(int count) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0)) {
-                p = s.getLocalPort();
-            }
-            if (p + count > 65535) continue;
-            boolean free = true;
-            for (int i = 1; i < count && free; i++) {
-                try (ServerSocket s = new ServerSocket(p + i)) {
-                    free = true;
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) return p;
-        }
-        throw new IOException("no run of " + count + " free loopback ports found");
     }
 
     private static float[] parseFloats(String csv) {
